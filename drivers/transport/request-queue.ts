@@ -1,0 +1,63 @@
+/**
+ * Strict serialisation of transactions on one physical bus (an RS-485 line, a Modbus TCP
+ * connection). modbus-serial has no queue of its own, and two requests in flight on one RTU line
+ * get each other's replies; everything that talks on a bus goes through its one queue.
+ */
+import { delay } from '../abort.js';
+import { abortError } from '../errors.js';
+
+export interface RequestQueueOptions {
+  /** Silence kept between the end of one transaction and the start of the next. */
+  interFrameDelayMs?: number;
+}
+
+export class RequestQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private readonly interFrameDelayMs: number;
+  private waiting = 0;
+  private busyMs = 0;
+
+  constructor(options: RequestQueueOptions = {}) {
+    this.interFrameDelayMs = options.interFrameDelayMs ?? 0;
+  }
+
+  /** Transactions queued or running. */
+  get depth(): number {
+    return this.waiting;
+  }
+
+  /** Total time the bus has been busy with transactions, for utilisation figures. */
+  get busyTimeMs(): number {
+    return this.busyMs;
+  }
+
+  /**
+   * Runs `task` when every earlier task has finished. If `signal` aborts while the task is still
+   * waiting its turn, it is skipped and rejects with MG_ERR_ABORTED.
+   */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    this.waiting++;
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const execute = async (): Promise<T> => {
+      try {
+        await previous;
+        if (signal?.aborted) throw abortError(signal.reason);
+        const started = performance.now();
+        try {
+          return await task();
+        } finally {
+          this.busyMs += performance.now() - started;
+          if (this.interFrameDelayMs > 0) await delay(this.interFrameDelayMs);
+        }
+      } finally {
+        this.waiting--;
+        release();
+      }
+    };
+    return execute();
+  }
+}
