@@ -93,7 +93,9 @@ export class MemoryLink implements ByteLink {
     const off = this.dataListeners.add(listener);
     if (this.pending.length > 0) {
       const queued = this.pending.splice(0);
-      queueMicrotask(() => queued.forEach((chunk) => this.dataListeners.emit(chunk)));
+      queueMicrotask(() => {
+        for (const chunk of queued) this.dataListeners.emit(chunk);
+      });
     }
     return off;
   }

@@ -396,7 +396,9 @@ export class MemoryModbusClient implements ModbusClient {
     return this.run(unitId, options, () => {
       const words = this.source.readWords(unitId, table, address, count);
       const buffer = Buffer.alloc(count * 2);
-      words.forEach((word, i) => buffer.writeUInt16BE(word & 0xffff, i * 2));
+      words.forEach((word, i) => {
+        buffer.writeUInt16BE(word & 0xffff, i * 2);
+      });
       return buffer;
     });
   }

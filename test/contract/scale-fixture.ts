@@ -2,7 +2,7 @@
  * Builds a scale driver connected to the scale simulator over a chosen transport, the way the CLI
  * would (same registry, same config schema, same transport factory).
  */
-import { isScaleDriver, type ScaleDriver } from '../../drivers/contract.js';
+import { type DriverDeps, isScaleDriver, type ScaleDriver } from '../../drivers/contract.js';
 import { silentLogger } from '../../drivers/logger.js';
 import { getDriver } from '../../drivers/registry.js';
 import { createDriverDeps } from '../../drivers/transport/factory.js';
@@ -76,7 +76,7 @@ export async function startScaleFixture(options: ScaleFixtureOptions): Promise<S
   const busPool = new ModbusBusPool();
   const logger = silentLogger();
   const now = () => new Date();
-  let deps;
+  let deps: DriverDeps;
   if (endpoint.kind === 'memory') deps = { link: endpoint.link, logger, now };
   else if (endpoint.kind === 'modbus-memory')
     deps = { modbus: new MemoryModbusClient(endpoint.source), logger, now };
