@@ -41,6 +41,8 @@ export interface Reading {
   /**
    * The value as text: decimal channels carry an exact decimal string with the device's own
    * resolution ("100.00", never 100 or 99.99999999), so that a tolerance check is exact.
+   * An empty string when the device reports a state without a number (most scales print no
+   * weight on overload or underload); the quality says which.
    */
   value: string;
   unit: string;

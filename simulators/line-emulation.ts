@@ -139,6 +139,17 @@ export function readPeerSettings(path: string): Promise<UartSettings | undefined
 }
 
 /**
+ * Linux ptys force CS8 and clear PARENB whatever the program set (drivers/tty/pty.c,
+ * pty_set_termios), so `cs8 -parenb` read back from a pty says nothing about the gateway's data bits
+ * and parity: only its baud rate and stop bits are known, and the device's character format is
+ * assumed. Without this every 7-bit or parity driver would look like 8N1 and receive garbage.
+ */
+export function ptyVisibleSettings(peer: UartSettings, device: UartSettings): UartSettings {
+  if (peer.dataBits !== 8 || peer.parity !== 'none') return peer;
+  return { ...peer, dataBits: device.dataBits, parity: device.parity };
+}
+
+/**
  * Keeps the gateway's current settings (re-read when stale) and converts bytes in both directions
  * between the device's settings and the gateway's.
  */
@@ -157,7 +168,7 @@ export class LineEmulator {
   refresh(): Promise<void> {
     if (performance.now() - this.readAt < this.maxAgeMs) return Promise.resolve();
     this.reading ??= this.readSettings().then((settings) => {
-      this.peer = settings;
+      this.peer = settings && ptyVisibleSettings(settings, this.device);
       this.readAt = performance.now();
       this.reading = undefined;
     });

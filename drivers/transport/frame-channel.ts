@@ -8,7 +8,7 @@
  * off, wrong port, wrong cable) or bytes came back that were not frames (MG_ERR_FRAME_GARBLED:
  * almost always a wrong baud rate or parity).
  */
-import { abortError, MetrogateError } from '../errors.js';
+import { abortError, type ErrorCode, MetrogateError } from '../errors.js';
 import type { Framer, FramerOutput } from './framers.js';
 import { type ByteLink, Listeners } from './link.js';
 import { RequestQueue } from './request-queue.js';
@@ -40,6 +40,8 @@ export class FrameChannel {
   private idleTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private garbageSinceFrame: Buffer[] = [];
+  /** Code of the last frame a decoder rejected since the wait began (checksum vs garbled). */
+  private lastRejectionCode: ErrorCode | undefined;
   private latestFrame: ReceivedFrame | undefined;
 
   constructor(link: ByteLink, framer: Framer, queue: RequestQueue = new RequestQueue()) {
@@ -110,6 +112,7 @@ export class FrameChannel {
       this.framer.reset();
       this.queued.length = 0;
       this.garbageSinceFrame = [];
+      this.lastRejectionCode = undefined;
       const reply = this.waitFor(options);
       try {
         await this.link.write(bytes);
@@ -126,6 +129,7 @@ export class FrameChannel {
   nextFrame(options: WaitOptions): Promise<ReceivedFrame> {
     return this.queue.run(() => {
       this.garbageSinceFrame = [];
+      this.lastRejectionCode = undefined;
       return this.waitFor(options);
     }, options.signal);
   }
@@ -174,6 +178,14 @@ export class FrameChannel {
     const garbage = Buffer.concat(this.garbageSinceFrame);
     if (garbage.length > 0) {
       const sample = garbage.subarray(0, GARBAGE_SAMPLE_BYTES).toString('hex').replace(/(..)/g, '$1 ').trim();
+      if (this.lastRejectionCode === 'MG_ERR_FRAME_CHECKSUM') {
+        return new MetrogateError(
+          'MG_ERR_FRAME_CHECKSUM',
+          `port ${this.link.description}: received ${garbage.length} bytes in frames with a wrong checksum ` +
+            `(${sample}${garbage.length > GARBAGE_SAMPLE_BYTES ? ' …' : ''}); check the cable, noise on the line and the parity`,
+          { ...details, garbageBytes: garbage.length },
+        );
+      }
       return new MetrogateError(
         'MG_ERR_FRAME_GARBLED',
         `port ${this.link.description}: received ${garbage.length} bytes that are not a valid frame ` +
@@ -220,9 +232,11 @@ export class FrameChannel {
 
   /**
    * Records that a frame was rejected by the protocol decoder (bad checksum, unknown reply) so that
-   * a later timeout reports garbled data rather than silence.
+   * a later timeout reports garbled data rather than silence. With `code` MG_ERR_FRAME_CHECKSUM (the
+   * decoder's own code) a timeout whose last rejection was a checksum failure reports that code.
    */
-  noteRejected(frame: Buffer): void {
+  noteRejected(frame: Buffer, code: ErrorCode = 'MG_ERR_FRAME_GARBLED'): void {
     this.garbageSinceFrame.push(frame);
+    this.lastRejectionCode = code;
   }
 }

@@ -35,6 +35,8 @@ export function lineFramer(options: LineFramerOptions = {}): Framer {
       : options.terminator;
   const maxLength = options.maxLength ?? 256;
   let buffer = Buffer.alloc(0);
+  // After an over-long line was thrown away, the rest of it up to the next terminator is garbage too.
+  let discarding = false;
   return {
     idleFlushMs: options.idleFlushMs,
     push(chunk) {
@@ -43,18 +45,28 @@ export function lineFramer(options: LineFramerOptions = {}): Framer {
       let index = buffer.indexOf(terminator);
       while (index >= 0) {
         const line = buffer.subarray(0, index);
-        if (line.length > maxLength) out.push({ garbage: Buffer.from(line), reason: 'line too long' });
+        if (discarding) {
+          if (line.length > 0) out.push({ garbage: Buffer.from(line), reason: 'rest of an over-long line' });
+          discarding = false;
+        } else if (line.length > maxLength) out.push({ garbage: Buffer.from(line), reason: 'line too long' });
         else out.push({ frame: Buffer.from(line) });
         buffer = buffer.subarray(index + terminator.length);
         index = buffer.indexOf(terminator);
       }
       if (buffer.length > maxLength + terminator.length) {
-        out.push({ garbage: Buffer.from(buffer), reason: 'no terminator within the maximum line length' });
-        buffer = Buffer.alloc(0);
+        // Keep the last bytes: they may be the start of the terminator split across chunks.
+        const keep = terminator.length - 1;
+        out.push({
+          garbage: Buffer.from(buffer.subarray(0, buffer.length - keep)),
+          reason: 'no terminator within the maximum line length',
+        });
+        buffer = Buffer.from(buffer.subarray(buffer.length - keep));
+        discarding = true;
       }
       return out;
     },
     flushIdle() {
+      discarding = false;
       if (buffer.length === 0) return [];
       const garbage = Buffer.from(buffer);
       buffer = Buffer.alloc(0);
@@ -62,6 +74,7 @@ export function lineFramer(options: LineFramerOptions = {}): Framer {
     },
     reset() {
       buffer = Buffer.alloc(0);
+      discarding = false;
     },
   };
 }

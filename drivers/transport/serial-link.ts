@@ -3,6 +3,7 @@
  * every error, and reopens the port with back-off when it disappears (a USB adapter pulled out, a
  * pseudo-terminal's far end gone) until `close()` is called.
  */
+import { stat } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { delay } from '../abort.js';
 import { abortError, type ErrorCode, MetrogateError } from '../errors.js';
@@ -23,22 +24,28 @@ export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 200, maxDela
 export interface SerialLinkOptions {
   /** `false` disables reopening after a disconnect (used by `scan`, which owns its retries). */
   reconnect?: ReconnectPolicy | false;
+  /**
+   * How often to check that the port's device node still exists and is the same device. The OS
+   * does not always report an unplug to node-serialport (a pty whose far end dies right after the
+   * open is never reported; serialport issues #386, #1465, #2351), so the link checks for itself.
+   */
+  watchdogMs?: number;
   logger?: Logger;
 }
 
 /** Maps the OS error of an open() to a code a technician can act on. */
 export function classifyOpenError(message: string): { code: ErrorCode; hint: string } {
-  if (/ENOENT|No such file|does not exist|cannot open/i.test(message)) {
-    return {
-      code: 'MG_ERR_PORT_NOT_FOUND',
-      hint: 'no such port; check the path (ls /dev/tty*) and the cable',
-    };
-  }
   if (/EACCES|Permission denied/i.test(message)) {
     return { code: 'MG_ERR_PORT_ACCESS', hint: 'permission denied; add the user to the dialout group' };
   }
   if (/lock|EBUSY|Resource busy/i.test(message)) {
     return { code: 'MG_ERR_PORT_BUSY', hint: 'the port is in use by another program' };
+  }
+  if (/ENOENT|No such file|does not exist/i.test(message)) {
+    return {
+      code: 'MG_ERR_PORT_NOT_FOUND',
+      hint: 'no such port; check the path (ls /dev/tty*) and the cable',
+    };
   }
   return { code: 'MG_ERR_PORT_OPEN_FAILED', hint: 'the port could not be opened' };
 }
@@ -54,12 +61,15 @@ export class SerialLink implements ByteLink {
   private readonly dataListeners = new Listeners<[Buffer]>();
   private readonly stateListeners = new Listeners<[LinkState, MetrogateError | undefined]>();
   private reconnectAbort: AbortController | undefined;
+  private readonly watchdogMs: number;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(settings: SerialSettings, options: SerialLinkOptions = {}) {
     this.settings = settings;
     this.description = `${settings.path} ${formatLineSettings(settings)}`;
     this.reconnect = options.reconnect ?? DEFAULT_RECONNECT;
     this.logger = options.logger ?? silentLogger();
+    this.watchdogMs = options.watchdogMs ?? 1000;
   }
 
   get state(): LinkState {
@@ -112,19 +122,47 @@ export class SerialLink implements ByteLink {
     port.on('error', (err: Error) =>
       this.logger.warn({ err, port: this.settings.path }, 'serial port error'),
     );
-    port.on('close', (err: (Error & { disconnected?: boolean }) | null) => {
-      if (this.port !== port) return;
-      this.port = undefined;
-      if (this.closedByUser) return;
-      const error = this.error('MG_ERR_PORT_DISCONNECTED', `disconnected (${err?.message ?? 'closed'})`, err);
-      this.logger.warn({ port: this.settings.path }, 'serial port disconnected');
-      if (this.reconnect) {
-        this.setState('reconnecting', error);
-        void this.reconnectLoop(this.reconnect);
-      } else {
-        this.setState('closed', error);
-      }
+    port.on('close', (err: (Error & { disconnected?: boolean }) | null) =>
+      this.lost(port, err?.message ?? 'closed'),
+    );
+    this.startWatchdog(port);
+  }
+
+  private startWatchdog(port: SerialPort): void {
+    this.stopWatchdog();
+    stat(this.settings.path, (error, opened) => {
+      if (error || this.port !== port) return;
+      this.watchdog = setInterval(() => {
+        stat(this.settings.path, (err, now) => {
+          if (err) this.lost(port, `device node ${this.settings.path} is gone`);
+          else if (now.rdev !== opened.rdev)
+            this.lost(port, `${this.settings.path} now names another device`);
+        });
+      }, this.watchdogMs);
+      this.watchdog.unref();
     });
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  /** The port went away (reported by the OS or found by the watchdog). */
+  private lost(port: SerialPort, reason: string): void {
+    if (this.port !== port) return;
+    this.port = undefined;
+    this.stopWatchdog();
+    if (port.isOpen) port.close(() => undefined);
+    if (this.closedByUser) return;
+    const error = this.error('MG_ERR_PORT_DISCONNECTED', `disconnected (${reason})`);
+    this.logger.warn({ port: this.settings.path, reason }, 'serial port disconnected');
+    if (this.reconnect) {
+      this.setState('reconnecting', error);
+      void this.reconnectLoop(this.reconnect);
+    } else {
+      this.setState('closed', error);
+    }
   }
 
   private async reconnectLoop(policy: ReconnectPolicy): Promise<void> {
@@ -193,6 +231,7 @@ export class SerialLink implements ByteLink {
   private closePort(): Promise<void> {
     const port = this.port;
     this.port = undefined;
+    this.stopWatchdog();
     if (!port?.isOpen) return Promise.resolve();
     return new Promise((resolve) => port.close(() => resolve()));
   }
