@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { ERROR_CODES } from '../drivers/errors.js';
 import { DRIVERS } from '../drivers/registry.js';
 import { SCALE_PROTOCOL_IDS } from '../simulators/scale/index.js';
 
@@ -67,6 +68,25 @@ describe.each(Object.entries(DRIVERS))('driver folder %s', (id, definition) => {
 
   it('declares its channels', () => {
     expect(definition.channels.length).toBeGreaterThan(0);
+  });
+});
+
+describe('documentation', () => {
+  it('the README lists every error code', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const code of Object.keys(ERROR_CODES)) expect(readme, code).toContain(`\`${code}\``);
+  });
+
+  it('the README quick start has the two commands', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readme).toContain('npm test');
+  });
+
+  it('the README drivers table lists every driver', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const id of Object.keys(DRIVERS))
+      expect(readme, id).toContain(`[\`${id}\`](drivers/${id}/README.md)`);
   });
 });
 
