@@ -5,6 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchModbusRtu, benchModbusTcp } from './modbus.js';
 import { benchSerialOverhead } from './serial-overhead.js';
 
 const only = process.env.BENCH_ONLY?.split(',');
@@ -35,6 +37,29 @@ if (wanted('serial')) {
   );
 }
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+if (wanted('modbus-tcp')) {
+  const r = await benchModbusTcp();
+  results.modbusTcp = r;
+  console.log(
+    `\nModbus TCP, ${r.registersPerPoll} registers per poll, medians of alternating rounds over ${r.seconds * 3} s\n` +
+      `  bare modbus-serial loop        ${r.barePollsPerSecond} polls/s\n` +
+      `  through the per-bus queue      ${r.queuePollsPerSecond} polls/s  ratio ${r.queueRatio} (target >= ${r.target}: ${r.pass ? 'met' : 'MISSED'})\n` +
+      `  whole scale-modbus poll        ${r.driverPollsPerSecond} polls/s  ratio ${r.driverRatio} (decoding and Readings included)`,
+  );
+}
+
+if (wanted('modbus-rtu')) {
+  const rows = [];
+  for (const baud of [9600, 19200, 115200]) rows.push(await benchModbusRtu(baud));
+  results.modbusRtu = rows;
+  console.log('\nModbus RTU on a pty with wire-time emulation (scale-modbus, generic preset)');
+  for (const r of rows) {
+    console.log(
+      `  ${r.line.padEnd(11)} wire limit ${String(r.wireLimitPollsPerSecond).padStart(6)} polls/s  achieved ${String(r.achievedPollsPerSecond).padStart(6)}  ratio ${r.ratio} (target >= ${r.target}: ${r.pass ? 'met' : 'MISSED'})`,
+    );
+  }
+}
+
+mkdirSync(join(process.cwd(), 'bench/results'), { recursive: true });
+writeFileSync(join(process.cwd(), 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwritten to bench/results/latest.json');

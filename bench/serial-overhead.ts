@@ -5,6 +5,7 @@
  * is the overhead. Target: under 0.5 ms added at p50.
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SerialPort } from 'serialport';
 import { silentLogger } from '../drivers/logger.js';
@@ -79,7 +80,7 @@ export async function benchSerialOverhead(): Promise<SerialOverheadResult> {
   const pty = await createPtyPair();
   const responder = spawn(
     process.execPath,
-    [new URL('./helpers/sics-responder.mjs', import.meta.url).pathname, pty.devicePath],
+    [join(process.cwd(), 'bench/helpers/sics-responder.mjs'), pty.devicePath],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

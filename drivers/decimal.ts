@@ -84,3 +84,39 @@ export function float64ToDecimalText(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   return new Dec(value).toFixed();
 }
+
+/** The exponent p when `scale` is exactly 10^p ("0.01" -> -2, "1" -> 0, "100" -> 2), else undefined. */
+export function powerOfTenExponent(scale: string): number | undefined {
+  const text = scale.trim();
+  let match = /^1(0*)(?:\.0*)?$/.exec(text);
+  if (match) return match[1]!.length;
+  match = /^0?\.(0*)1$/.exec(text);
+  if (match) return -(match[1]!.length + 1);
+  return undefined;
+}
+
+/**
+ * An integer register value times 10^-pointLeft, written with exactly `places` decimals, by moving
+ * the decimal point in the digit string: exact and an order of magnitude cheaper than decimal
+ * arithmetic on the polling hot path. Returns undefined when rounding would be needed
+ * (places < pointLeft); the caller then uses Dec.
+ */
+export function shiftIntegerText(
+  raw: bigint | number,
+  pointLeft: number,
+  places: number,
+): string | undefined {
+  if (places < pointLeft || places < 0) return undefined;
+  const text = raw.toString();
+  const negative = text.startsWith('-');
+  let digits = negative ? text.slice(1) : text;
+  if (pointLeft < 0) {
+    digits += '0'.repeat(-pointLeft);
+    pointLeft = 0;
+  }
+  digits = digits.padStart(pointLeft + 1, '0');
+  const intPart = digits.slice(0, digits.length - pointLeft).replace(/^0+(?=\d)/, '');
+  const fracPart = digits.slice(digits.length - pointLeft).padEnd(places, '0');
+  const body = places === 0 ? intPart : `${intPart}.${fracPart}`;
+  return negative && /[1-9]/.test(body) ? `-${body}` : body;
+}

@@ -5,7 +5,15 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { ChannelSpec } from '../contract.js';
-import { Dec, decimalPlaces, float32ToDecimalText, float64ToDecimalText, formatFixed } from '../decimal.js';
+import {
+  Dec,
+  decimalPlaces,
+  float32ToDecimalText,
+  float64ToDecimalText,
+  formatFixed,
+  powerOfTenExponent,
+  shiftIntegerText,
+} from '../decimal.js';
 import { type DecodeResult, decoded, rejected } from '../decode-result.js';
 import { MetrogateError } from '../errors.js';
 import { bitsPerCharacter, formatLineSettings, type SerialSettings } from '../transport/serial-settings.js';
@@ -44,9 +52,11 @@ export function bytesSwapped(order: ByteOrder): boolean {
  */
 export function toBigEndian(bytes: Uint8Array, order: ByteOrder, reverseWords = true): Buffer {
   const words = Math.floor(bytes.length / 2);
-  const out = Buffer.alloc(words * 2);
   const swap = bytesSwapped(order);
   const reverse = reverseWords && lowWordFirst(order);
+  // Big-endian already (ABCD, AB, the usual case): a view, no copy, on every poll.
+  if (!swap && !reverse) return Buffer.from(bytes.buffer, bytes.byteOffset, words * 2);
+  const out = Buffer.allocUnsafe(words * 2);
   for (let i = 0; i < words; i++) {
     const from = (reverse ? words - 1 - i : i) * 2;
     out[i * 2] = swap ? bytes[from + 1]! : bytes[from]!;
@@ -58,6 +68,16 @@ export function toBigEndian(bytes: Uint8Array, order: ByteOrder, reverseWords = 
 /** Exact integer × 10^-decimals × scale, keeping the decimals of both. */
 function scaleInteger(raw: bigint | number, entry: Pick<RegisterEntry, 'scale' | 'decimals'>): string {
   const decimals = entry.decimals ?? 0;
+  // Power-of-ten scales (the usual 0.1, 0.01) only move the decimal point: no arithmetic needed.
+  const exponent = entry.scale === undefined ? 0 : powerOfTenExponent(entry.scale);
+  if (exponent !== undefined) {
+    const shifted = shiftIntegerText(
+      raw,
+      decimals - exponent,
+      decimals + (entry.scale ? decimalPlaces(entry.scale) : 0),
+    );
+    if (shifted !== undefined) return shifted;
+  }
   let value = new Dec(raw.toString());
   if (decimals > 0) value = value.div(new Dec(10).pow(decimals));
   let places = decimals;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Quality } from '../contract.js';
-import { Dec, decimalPlaces, formatFixed } from '../decimal.js';
+import { Dec, decimalPlaces, formatFixed, powerOfTenExponent, shiftIntegerText } from '../decimal.js';
 import { type DecodeResult, decoded, rejected } from '../decode-result.js';
 import { formatIssues, type RegisterEntry, type RegisterMap } from '../modbus/config.js';
 import { decodeRegisterBlock } from '../modbus/protocol.js';
@@ -101,8 +101,20 @@ export function applyResolution(
   status: number | undefined,
   resolution: WeightResolution,
 ): string {
+  const negate = spec.signBit !== undefined && status !== undefined && ((status >> spec.signBit) & 1) === 1;
+  if (isIntegerType(spec.type) && /^-?\d+$/.test(raw)) {
+    // Integer counts: moving the decimal point is exact and cheap (this runs on every poll).
+    const magnitudeFirst = negate && !raw.startsWith('-') ? `-${raw}` : raw;
+    const exponent = resolution.scale === undefined ? 0 : powerOfTenExponent(resolution.scale);
+    if (exponent !== undefined) {
+      const decimals = resolution.scale === undefined ? (resolution.decimals ?? 0) : 0;
+      const places = resolution.scale === undefined ? decimals : decimalPlaces(resolution.scale);
+      const shifted = shiftIntegerText(BigInt(magnitudeFirst), decimals - exponent, places);
+      if (shifted !== undefined) return shifted;
+    }
+  }
   let value = new Dec(raw);
-  if (spec.signBit !== undefined && status !== undefined && ((status >> spec.signBit) & 1) === 1) {
+  if (negate) {
     if (value.isPositive() && !value.isZero()) value = value.negated();
   }
   if (isIntegerType(spec.type)) {

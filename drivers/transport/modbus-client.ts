@@ -181,8 +181,8 @@ export class ModbusSerialClient implements ModbusClient {
           this.details(),
         );
       }
-      client.setID(unitId);
-      client.setTimeout(options.timeoutMs);
+      if (client.getID() !== unitId) client.setID(unitId);
+      if (client.getTimeout() !== options.timeoutMs) client.setTimeout(options.timeoutMs);
       try {
         return await call(client);
       } catch (error) {

@@ -2,6 +2,9 @@
  * Strict serialisation of transactions on one physical bus (an RS-485 line, a Modbus TCP
  * connection). modbus-serial has no queue of its own, and two requests in flight on one RTU line
  * get each other's replies; everything that talks on a bus goes through its one queue.
+ *
+ * This is on the path of every poll, so an idle queue runs the task at once, without waiting for
+ * a chain of earlier promises.
  */
 import { delay } from '../abort.js';
 import { abortError } from '../errors.js';
@@ -11,10 +14,14 @@ export interface RequestQueueOptions {
   interFrameDelayMs?: number;
 }
 
+interface Waiter {
+  start: () => void;
+}
+
 export class RequestQueue {
-  private tail: Promise<void> = Promise.resolve();
   private readonly interFrameDelayMs: number;
-  private waiting = 0;
+  private busy = false;
+  private readonly waiters: Waiter[] = [];
   private busyMs = 0;
 
   constructor(options: RequestQueueOptions = {}) {
@@ -23,7 +30,7 @@ export class RequestQueue {
 
   /** Transactions queued or running. */
   get depth(): number {
-    return this.waiting;
+    return this.waiters.length + (this.busy ? 1 : 0);
   }
 
   /** Total time the bus has been busy with transactions, for utilisation figures. */
@@ -35,29 +42,22 @@ export class RequestQueue {
    * Runs `task` when every earlier task has finished. If `signal` aborts while the task is still
    * waiting its turn, it is skipped and rejects with MG_ERR_ABORTED.
    */
-  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    this.waiting++;
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const execute = async (): Promise<T> => {
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.busy) await new Promise<void>((start) => this.waiters.push({ start }));
+    this.busy = true;
+    try {
+      if (signal?.aborted) throw abortError(signal.reason);
+      const started = performance.now();
       try {
-        await previous;
-        if (signal?.aborted) throw abortError(signal.reason);
-        const started = performance.now();
-        try {
-          return await task();
-        } finally {
-          this.busyMs += performance.now() - started;
-          if (this.interFrameDelayMs > 0) await delay(this.interFrameDelayMs);
-        }
+        return await task();
       } finally {
-        this.waiting--;
-        release();
+        this.busyMs += performance.now() - started;
+        if (this.interFrameDelayMs > 0) await delay(this.interFrameDelayMs);
       }
-    };
-    return execute();
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next.start();
+      else this.busy = false;
+    }
   }
 }
