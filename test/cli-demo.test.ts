@@ -36,6 +36,22 @@ describe('metrogate demo', () => {
     expect(result.stderr).toContain('metrogate demo: 5 simulated scales');
   });
 
+  it('falls back to in-memory links when socat is not installed', async () => {
+    // An empty PATH hides socat (and everything else); node itself is run by absolute path.
+    const result = await runCli(['demo', '--duration', '2', '--interval', '300', '--json'], {
+      env: { PATH: '/nonexistent' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('in-memory links');
+    const devices = new Set(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { device: string }).device),
+    );
+    expect(devices.size).toBe(5);
+  });
+
   it('rejects a bad --duration with exit code 2', async () => {
     const result = await runCli(['demo', '--duration', 'soon']);
     expect(result.code).toBe(2);
