@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   MG_ERR_CONNECT_FAILED: 'the network connection could not be made',
   MG_ERR_ABORTED: 'the operation was cancelled',
   MG_ERR_PROTOCOL_NOT_DETECTED: 'no supported protocol answered on the port',
+  MG_ERR_STANDARD_INVALID: 'a reference standard is past its due date or not accurate enough for the test',
+  MG_ERR_RECORD_CHAIN_BROKEN: 'a stored verification record was altered, removed or reordered',
+  MG_ERR_STORE_FAILED: 'the local database could not be opened or written',
+  MG_ERR_NOT_FOUND: 'no record, instrument or standard with that id',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

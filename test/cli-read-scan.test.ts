@@ -6,7 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, runCli, startSimulatorProcess } from './helpers/cli.js';
+import {
+  type RunningSimulator,
+  runCli,
+  startSimulatorProcess,
+  useSimulatorProcesses,
+} from './helpers/cli.js';
 
 describe('metrogate read against a simulated MT-SICS balance', () => {
   let sim: RunningSimulator;
@@ -149,8 +154,10 @@ describe('metrogate read: bad input', () => {
 });
 
 describe('metrogate scan', () => {
+  const startSimulator = useSimulatorProcesses();
+
   it('finds a continuous-output XK3190 indicator at 19200 baud', async () => {
-    const sim = await startSimulatorProcess([
+    const sim = await startSimulator([
       'scale',
       '--protocol',
       'xk3190',
@@ -165,66 +172,54 @@ describe('metrogate scan', () => {
       '--load',
       '25.5',
     ]);
-    try {
-      const result = await runCli([
-        'scan',
-        '--port',
-        sim.ready.port as string,
-        '--bauds',
-        '9600,19200',
-        '--framings',
-        '8N1',
-        '--json',
-      ]);
-      expect(result.code).toBe(0);
-      const report = JSON.parse(result.stdout);
-      expect(report.matches[0]).toMatchObject({ driver: 'scale-xk3190', settings: { baudRate: 19200 } });
-    } finally {
-      await sim.stop();
-    }
+    const result = await runCli([
+      'scan',
+      '--port',
+      sim.ready.port as string,
+      '--bauds',
+      '9600,19200',
+      '--framings',
+      '8N1',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.matches[0]).toMatchObject({ driver: 'scale-xk3190', settings: { baudRate: 19200 } });
   });
 
   it('finds an MT-SICS balance by probing, with its serial number', async () => {
-    const sim = await startSimulatorProcess(['scale', '--protocol', 'mt-sics', '--line', '4800 8N1']);
-    try {
-      const result = await runCli([
-        'scan',
-        '--port',
-        sim.ready.port as string,
-        '--bauds',
-        '9600,4800',
-        '--framings',
-        '8N1',
-      ]);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/scale-mtsics\s+4800 8N1\s+probe/);
-      expect(result.stdout).toContain('serialNumber=0123456789');
-      expect(result.stdout).toContain('metrogate read scale-mtsics --port');
-    } finally {
-      await sim.stop();
-    }
+    const sim = await startSimulator(['scale', '--protocol', 'mt-sics', '--line', '4800 8N1']);
+    const result = await runCli([
+      'scan',
+      '--port',
+      sim.ready.port as string,
+      '--bauds',
+      '9600,4800',
+      '--framings',
+      '8N1',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/scale-mtsics\s+4800 8N1\s+probe/);
+    expect(result.stdout).toContain('serialNumber=0123456789');
+    expect(result.stdout).toContain('metrogate read scale-mtsics --port');
   });
 
   it('ends with MG_ERR_PROTOCOL_NOT_DETECTED on a silent port', async () => {
-    const sim = await startSimulatorProcess(['scale', '--protocol', 'mt-sics']);
-    try {
-      await sim.control('POST', '/fault', { kind: 'silence', count: 0 });
-      const result = await runCli([
-        'scan',
-        '--port',
-        sim.ready.port as string,
-        '--bauds',
-        '9600,19200',
-        '--listen',
-        '100',
-        '--timeout',
-        '100',
-      ]);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain('MG_ERR_PROTOCOL_NOT_DETECTED');
-    } finally {
-      await sim.stop();
-    }
+    const sim = await startSimulator(['scale', '--protocol', 'mt-sics']);
+    await sim.control('POST', '/fault', { kind: 'silence', count: 0 });
+    const result = await runCli([
+      'scan',
+      '--port',
+      sim.ready.port as string,
+      '--bauds',
+      '9600,19200',
+      '--listen',
+      '100',
+      '--timeout',
+      '100',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('MG_ERR_PROTOCOL_NOT_DETECTED');
   });
 
   it('fails at once on a port that does not exist', async () => {

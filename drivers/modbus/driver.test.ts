@@ -1,14 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../simulators/faults.js';
 import { float32Registers, int32Registers } from '../../simulators/modbus/encode.js';
 import { RegisterBank } from '../../simulators/modbus/register-bank.js';
 import { ModbusRtuServer } from '../../simulators/modbus/rtu-server.js';
 import { ModbusTcpServer } from '../../simulators/modbus/tcp-server.js';
 import { type DriverContractSession, describeDriverContract } from '../../test/contract/driver-contract.js';
+import { testDeps, useCleanup } from '../../test/helpers/driver-kit.js';
 import type { PollResult } from '../contract.js';
 import { silentLogger } from '../logger.js';
 import { createDriverDeps } from '../transport/factory.js';
 import { MemoryModbusClient, ModbusBusPool, type ModbusRegisterSource } from '../transport/modbus-client.js';
+import type { ModbusConfig } from './config.js';
 import { channelSpecsOfMap, loadRegisterMap, modbusGeneric } from './index.js';
 
 const REGISTERS = [
@@ -123,25 +125,21 @@ async function setup(transport: 'memory' | 'tcp' | 'rtu-pty'): Promise<DriverCon
 describeDriverContract({ name: 'modbus', transports: ['memory', 'tcp', 'rtu-pty'] as const, setup });
 
 describe('modbus driver partial failures', () => {
-  let session: DriverContractSession | undefined;
-  afterEach(async () => {
-    await session?.close();
-    session = undefined;
-  });
+  const cleanup = useCleanup();
+  /** A driver reading `source` through a MemoryModbusClient, connected, and closed after the test. */
+  const connectedDriver = async (config: ModbusConfig, source: ModbusRegisterSource) => {
+    const driver = modbusGeneric.create(config, testDeps({ modbus: new MemoryModbusClient(source) }));
+    cleanup(() => driver.close());
+    await driver.connect(AbortSignal.timeout(1000));
+    return driver;
+  };
 
   it('reports a failing request as errors of exactly its channels, and returns the others', async () => {
-    const bank = deviceBank();
-    const client = new MemoryModbusClient(bank);
     const config = modbusGeneric.configSchema.parse({
       host: 'memory',
       registers: [...REGISTERS, { name: 'beyond', table: 'input', address: 200, type: 'uint32' }],
     });
-    const driver = modbusGeneric.create(config, {
-      modbus: client,
-      logger: silentLogger(),
-      now: () => new Date(),
-    });
-    await driver.connect(AbortSignal.timeout(1000));
+    const driver = await connectedDriver(config, deviceBank());
     const result = await driver.poll(AbortSignal.timeout(1000));
     expect(Object.fromEntries(result.readings.map((r) => [r.channel, r.value]))).toEqual(EXPECTED);
     expect(result.errors).toHaveLength(1);
@@ -152,14 +150,8 @@ describe('modbus driver partial failures', () => {
   it('rejects with the first error when every request failed', async () => {
     const bank = deviceBank();
     bank.forceException(4, 0);
-    const client = new MemoryModbusClient(bank);
     const config = modbusGeneric.configSchema.parse({ host: 'memory', registers: REGISTERS });
-    const driver = modbusGeneric.create(config, {
-      modbus: client,
-      logger: silentLogger(),
-      now: () => new Date(),
-    });
-    await driver.connect(AbortSignal.timeout(1000));
+    const driver = await connectedDriver(config, bank);
     await expect(driver.poll(AbortSignal.timeout(1000))).rejects.toMatchObject({
       code: 'MG_ERR_MODBUS_EXCEPTION',
       details: { exception: 4 },
@@ -168,7 +160,6 @@ describe('modbus driver partial failures', () => {
 
   it('sets qualities from a status register', async () => {
     const bank = deviceBank();
-    const client = new MemoryModbusClient(bank);
     const config = modbusGeneric.configSchema.parse({
       host: 'memory',
       registers: [
@@ -177,12 +168,7 @@ describe('modbus driver partial failures', () => {
       ],
       quality: [{ when: 'stable', equals: false, quality: 'unstable', channels: ['level'] }],
     });
-    const driver = modbusGeneric.create(config, {
-      modbus: client,
-      logger: silentLogger(),
-      now: () => new Date(),
-    });
-    await driver.connect(AbortSignal.timeout(1000));
+    const driver = await connectedDriver(config, bank);
     let result = await driver.poll(AbortSignal.timeout(1000));
     expect(result.readings.map((r) => [r.channel, r.value, r.quality])).toEqual([
       ['level', '123.45', 'good'],
@@ -203,12 +189,7 @@ describe('modbus driver partial failures', () => {
     expect(channelSpecsOfMap(map)).toEqual([
       { name: 'level', valueType: 'decimal', unit: 'm', description: 'holding 0 int32' },
     ]);
-    const driver = modbusGeneric.create(config, {
-      modbus: new MemoryModbusClient(deviceBank()),
-      logger: silentLogger(),
-      now: () => new Date(),
-    });
-    await driver.connect(AbortSignal.timeout(1000));
+    const driver = await connectedDriver(config, deviceBank());
     expect((await driver.poll(AbortSignal.timeout(1000))).readings[0]).toMatchObject({
       value: '123.45',
       unit: 'm',

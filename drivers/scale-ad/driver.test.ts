@@ -1,10 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeScaleDriverContract } from '../../test/contract/scale-driver-contract.js';
-import { type ScaleFixture, signal, startScaleFixture } from '../../test/contract/scale-fixture.js';
-import { isMetrogateError } from '../errors.js';
-import { silentLogger } from '../logger.js';
+import {
+  memoryLinkOf,
+  rejectionOf,
+  type ScaleFixture,
+  scriptedLineDevice,
+  signal,
+  testDeps,
+  useScaleFixture,
+  writtenBy,
+} from '../../test/helpers/driver-kit.js';
 import { FrameChannel } from '../transport/frame-channel.js';
-import { createMemoryLinkPair, type MemoryLink } from '../transport/link.js';
 import { adConfigSchema } from './config.js';
 import { AdScaleDriver, adScanSupport } from './driver.js';
 import { scaleAd } from './index.js';
@@ -60,71 +66,27 @@ describe('indicator format (ST,GS,…)', () => {
   });
 });
 
-/** Bytes the driver wrote, as text. */
-function written(link: MemoryLink): string {
-  return Buffer.concat(link.written).toString('latin1');
-}
+const AD = { driverId: 'scale-ad', protocol: 'ad' } as const;
+
+/** Everything the driver of a memory fixture wrote, as one text. */
+const written = (f: ScaleFixture) => writtenBy(memoryLinkOf(f)).join('');
 
 /**
- * A scripted device on a memory link: answers each command line with what `answer` returns
- * (nothing when undefined), so that behaviours the simulator does not have can be tested.
+ * A scripted A&D device answering each command line with what `answer` returns, so that behaviours
+ * the simulator does not have can be tested; `driver(config)` builds a driver on its link.
  */
 function scriptedDevice(answer: (command: string) => string | undefined) {
-  const [gateway, device] = createMemoryLinkPair('scripted');
-  const commands: string[] = [];
-  let pending = '';
-  void device.open();
-  device.onData((chunk) => {
-    pending += chunk.toString('latin1');
-    let end = pending.indexOf('\r\n');
-    while (end >= 0) {
-      const command = pending.slice(0, end);
-      pending = pending.slice(end + 2);
-      commands.push(command);
-      const reply = answer(command);
-      if (reply !== undefined) void device.write(Buffer.from(reply, 'latin1'));
-      end = pending.indexOf('\r\n');
-    }
-  });
+  const device = scriptedLineDevice(answer);
   const driver = (config: Record<string, unknown> = {}) =>
-    new AdScaleDriver(adConfigSchema.parse({ port: 'scripted', timeoutMs: 150, ...config }), {
-      link: gateway,
-      logger: silentLogger(),
-      now: () => new Date(),
-    });
-  return { gateway, device, commands, driver };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isMetrogateError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a rejection');
+    new AdScaleDriver(
+      adConfigSchema.parse({ port: 'scripted', timeoutMs: 150, ...config }),
+      testDeps({ link: device.gatewayEnd }),
+    );
+  return { ...device, driver };
 }
 
 describe('scale-ad driver specifics', () => {
-  let fixture: ScaleFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
-
-  const start = async (options: Partial<Parameters<typeof startScaleFixture>[0]> = {}) => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-ad',
-      protocol: 'ad',
-      transport: 'memory',
-      ...options,
-    });
-    return fixture;
-  };
-  const gatewayLink = (f: ScaleFixture) => {
-    if (f.sim.endpoint.kind !== 'memory') throw new Error('memory endpoint expected');
-    return f.sim.endpoint.link;
-  };
+  const start = useScaleFixture(AD);
 
   it('cancels a running stream, then reads ID number, serial number and model at connect', async () => {
     const f = await start({ protocolOptions: { idNumber: 'BENCH-7' } });
@@ -135,7 +97,7 @@ describe('scale-ad driver specifics', () => {
       model: 'SIM-15K',
       unit: 'kg',
     });
-    expect(written(gatewayLink(f))).toBe('C\r\n?ID\r\n?SN\r\n?TN\r\nQ\r\n');
+    expect(written(f)).toBe('C\r\n?ID\r\n?SN\r\n?TN\r\nQ\r\n');
   });
 
   it('connects to a device that ignores identity queries, asking only once', async () => {
@@ -173,10 +135,10 @@ describe('scale-ad driver specifics', () => {
   it('writes nothing to a streaming device when polling', async () => {
     const f = await start({ driverConfig: { mode: 'stream' }, protocolOptions: { mode: 'stream' } });
     await f.driver.connect(signal());
-    const before = gatewayLink(f).written.length;
+    const before = memoryLinkOf(f).written.length;
     f.sim.model.setLoad('7.5');
     for (let i = 0; i < 3; i++) await f.driver.poll(signal());
-    expect(gatewayLink(f).written.length).toBe(before);
+    expect(memoryLinkOf(f).written.length).toBe(before);
     const reading = (await f.driver.poll(signal())).readings[0]!;
     expect(reading).toMatchObject({ channel: 'weight', value: '7.50', unit: 'kg', quality: 'good' });
   });
@@ -247,9 +209,9 @@ describe('scale-ad driver specifics', () => {
   it('refuses clearTare without I/O when no clear-tare command is configured', async () => {
     const f = await start({ driverConfig: { clearTareCommand: null } });
     await f.driver.connect(signal());
-    const before = gatewayLink(f).written.length;
+    const before = memoryLinkOf(f).written.length;
     expect((await rejectionOf(f.driver.clearTare(signal()))).code).toBe('MG_ERR_COMMAND_UNSUPPORTED');
-    expect(gatewayLink(f).written.length).toBe(before);
+    expect(memoryLinkOf(f).written.length).toBe(before);
   });
 
   it('says how to fix a missing <AK> when acknowledge is ak but the device sends none', async () => {
@@ -267,7 +229,7 @@ describe('scale-ad driver specifics', () => {
     f.sim.model.setLoad('0.3');
     await f.driver.tare(signal());
     await f.driver.zero(signal());
-    expect(written(gatewayLink(f))).toMatch(/TR\r\nQ\r\nR\r\nQ\r\n$/);
+    expect(written(f)).toMatch(/TR\r\nQ\r\nR\r\nQ\r\n$/);
   });
 
   it('waits for stability with S, which the device answers once stable', async () => {
@@ -276,7 +238,7 @@ describe('scale-ad driver specifics', () => {
     f.sim.model.setLoad('8');
     const reading = await f.driver.readStable(signal(), 3000);
     expect(reading).toMatchObject({ value: '8.00', quality: 'good' });
-    expect(written(gatewayLink(f)).endsWith('S\r\n')).toBe(true);
+    expect(written(f).endsWith('S\r\n')).toBe(true);
   });
 
   it('cancels S with C when no stable weight comes in time', async () => {
@@ -287,7 +249,7 @@ describe('scale-ad driver specifics', () => {
     expect(error.code).toBe('MG_ERR_TIMEOUT');
     expect(error.message).toContain('no stable weight');
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(written(gatewayLink(f)).endsWith('S\r\nC\r\n')).toBe(true);
+    expect(written(f).endsWith('S\r\nC\r\n')).toBe(true);
   });
 
   it('falls back to polling with Q when the device refuses S', async () => {
@@ -306,7 +268,7 @@ describe('scale-ad driver specifics', () => {
     await f.driver.connect(signal());
     f.sim.model.setLoad('9');
     expect((await f.driver.readStable(signal(), 3000)).value).toBe('9.00');
-    expect(written(gatewayLink(f))).not.toContain('S\r\n');
+    expect(written(f)).not.toContain('S\r\n');
   });
 
   it('leaves a pause of commandGapMs between a control command and its confirmation', async () => {
@@ -319,9 +281,10 @@ describe('scale-ad driver specifics', () => {
 });
 
 describe('scale-ad scan support', () => {
+  const start = useScaleFixture(AD);
   const probeAgainst = async (answer: (command: string) => string | undefined, timeoutMs = 200) => {
-    const device = scriptedDevice(answer);
-    const channel = new FrameChannel(device.gateway, adScanSupport.createFramer());
+    const device = scriptedLineDevice(answer);
+    const channel = new FrameChannel(device.gatewayEnd, adScanSupport.createFramer());
     await channel.open();
     try {
       return await adScanSupport.probe(channel, { timeoutMs });
@@ -331,18 +294,13 @@ describe('scale-ad scan support', () => {
   };
 
   it('recognises the simulator and reads its model name', async () => {
-    const f = await startScaleFixture({ driverId: 'scale-ad', protocol: 'ad', transport: 'memory' });
-    try {
-      if (f.sim.endpoint.kind !== 'memory') throw new Error('memory endpoint expected');
-      const channel = new FrameChannel(f.sim.endpoint.link, adScanSupport.createFramer());
-      await channel.open();
-      expect(await adScanSupport.probe(channel, { timeoutMs: 300 })).toEqual({
-        unit: 'kg',
-        model: 'SIM-15K',
-      });
-    } finally {
-      await f.close();
-    }
+    const f = await start();
+    const channel = new FrameChannel(memoryLinkOf(f), adScanSupport.createFramer());
+    await channel.open();
+    expect(await adScanSupport.probe(channel, { timeoutMs: 300 })).toEqual({
+      unit: 'kg',
+      model: 'SIM-15K',
+    });
   });
 
   it('recognises an A&D device that answers Q but not ?TN', async () => {

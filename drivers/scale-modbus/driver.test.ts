@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeScaleDriverContract } from '../../test/contract/scale-driver-contract.js';
-import { type ScaleFixture, signal, startScaleFixture } from '../../test/contract/scale-fixture.js';
+import { signal, useScaleFixture } from '../../test/helpers/driver-kit.js';
 
 const capabilities = {
   checksum: true,
@@ -50,16 +50,10 @@ describeScaleDriverContract({
 });
 
 describe('scale-modbus specifics', () => {
-  let fixture: ScaleFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const startFixture = useScaleFixture({ driverId: 'scale-modbus', protocol: 'modbus' });
+  /** A connected driver on the simulator running `preset`, with two decimals unless overridden. */
   const start = async (preset: string, driverConfig: Record<string, unknown> = {}) => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-modbus',
-      protocol: 'modbus',
-      transport: 'memory',
+    const fixture = await startFixture({
       protocolOptions: { preset },
       driverConfig: { preset, unit: 'kg', decimals: 2, ...driverConfig },
     });
@@ -101,10 +95,7 @@ describe('scale-modbus specifics', () => {
   });
 
   it('gives up waiting for a stable weight with MG_ERR_TIMEOUT naming the bus', async () => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-modbus',
-      protocol: 'modbus',
-      transport: 'memory',
+    const fixture = await startFixture({
       params: { settlingMs: 60_000 },
       protocolOptions: { preset: 'generic' },
       driverConfig: { preset: 'generic', unit: 'kg' },

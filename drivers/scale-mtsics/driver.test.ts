@@ -1,10 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeScaleDriverContract } from '../../test/contract/scale-driver-contract.js';
-import { type ScaleFixture, signal, startScaleFixture } from '../../test/contract/scale-fixture.js';
-import { isMetrogateError } from '../errors.js';
-import { silentLogger } from '../logger.js';
+import {
+  memoryLinkOf,
+  rejectionOf,
+  type ScaleFixtureDefaults,
+  type ScaleFixtureOptions,
+  scriptedLineDevice,
+  signal,
+  testDeps,
+  useCleanup,
+  useScaleFixture,
+  writtenBy,
+} from '../../test/helpers/driver-kit.js';
 import { FrameChannel } from '../transport/frame-channel.js';
-import { createMemoryLinkPair, type MemoryLink } from '../transport/link.js';
+import type { MemoryLink } from '../transport/link.js';
 import { mtsicsConfigSchema } from './config.js';
 import { MtsicsDriver } from './driver.js';
 import { scaleMtsics } from './index.js';
@@ -36,43 +45,19 @@ describeScaleDriverContract({
 // ---------------------------------------------------------------------------------------------
 // Driver-specific behaviour
 
-/** What the driver wrote, one string per write. */
-const writtenBy = (link: MemoryLink) => link.written.map((chunk) => chunk.toString('latin1'));
-
-async function rejection(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isMetrogateError(error), String(error)).toBe(true);
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
+const MTSICS: ScaleFixtureDefaults = { driverId: 'scale-mtsics', protocol: 'mt-sics' };
 
 /**
  * A scripted MT-SICS peer on a memory link: each command line gets the listed reply lines (the last
- * entry is reused), so the tests can hold the driver to replies the simulator never sends.
+ * entry is reused; `*` answers any other command), so the tests can hold the driver to replies the
+ * simulator never sends.
  */
 function scriptedDevice(script: Record<string, string[] | string>) {
-  const [gatewayEnd, deviceEnd] = createMemoryLinkPair('scripted');
-  const received: string[] = [];
-  let pending = '';
-  void deviceEnd.open();
-  deviceEnd.onData((chunk) => {
-    pending += chunk.toString('latin1');
-    let end = pending.indexOf('\r\n');
-    while (end >= 0) {
-      const command = pending.slice(0, end);
-      pending = pending.slice(end + 2);
-      received.push(command);
-      const entry = script[command] ?? script['*'];
-      const replies = typeof entry === 'string' ? [entry] : (entry ?? []);
-      const reply = replies.length > 1 ? replies.shift()! : replies[0];
-      if (reply !== undefined) void deviceEnd.write(Buffer.from(reply, 'latin1'));
-      end = pending.indexOf('\r\n');
-    }
+  return scriptedLineDevice((command) => {
+    const entry = script[command] ?? script['*'];
+    const replies = typeof entry === 'string' ? [entry] : (entry ?? []);
+    return replies.length > 1 ? replies.shift()! : replies[0];
   });
-  return { gatewayEnd, deviceEnd, received };
 }
 
 const IDENTIFYING = {
@@ -85,27 +70,16 @@ function scriptedDriver(script: Record<string, string[] | string>, config: Recor
   const device = scriptedDevice({ ...IDENTIFYING, ...script });
   const driver = new MtsicsDriver(
     mtsicsConfigSchema.parse({ port: device.gatewayEnd.description, timeoutMs: 150, ...config }),
-    { link: device.gatewayEnd, logger: silentLogger(), now: () => new Date() },
+    testDeps({ link: device.gatewayEnd }),
   );
   return { driver, ...device };
 }
 
 describe('scale-mtsics identity', () => {
-  let fixture: ScaleFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
-  const start = async (options: Partial<Parameters<typeof startScaleFixture>[0]> = {}) => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-mtsics',
-      protocol: 'mt-sics',
-      transport: 'memory',
-      ...options,
-    });
-    const { endpoint } = fixture.sim;
-    if (endpoint.kind !== 'memory') throw new Error('memory endpoint expected');
-    return { fixture, link: endpoint.link };
+  const startFixture = useScaleFixture(MTSICS);
+  const start = async (options: Partial<ScaleFixtureOptions> = {}) => {
+    const fixture = await startFixture(options);
+    return { fixture, link: memoryLinkOf(fixture) };
   };
 
   it('asks @ (serial number), I2 and I3 on connect', async () => {
@@ -142,14 +116,14 @@ describe('scale-mtsics identity', () => {
   it('fails to connect to a silent device with MG_ERR_TIMEOUT naming the port', async () => {
     const { fixture } = await start();
     fixture.sim.faults.inject({ kind: 'silence', count: 0 });
-    const error = await rejection(fixture.driver.connect(signal()));
+    const error = await rejectionOf(fixture.driver.connect(signal()));
     expect(error.code).toBe('MG_ERR_TIMEOUT');
     expect(error.message).toContain('sim-mt-sics');
   });
 
   it('fails to connect when @ is answered ET (the line settings are wrong)', async () => {
     const { driver } = scriptedDriver({ '@': 'ET\r\n' });
-    const error = await rejection(driver.connect(signal()));
+    const error = await rejectionOf(driver.connect(signal()));
     expect(error.code).toBe('MG_ERR_DEVICE_ERROR');
     expect(error.message).toMatch(/transmission error.*line settings/);
     expect(error.message).toContain('scripted:a');
@@ -157,23 +131,10 @@ describe('scale-mtsics identity', () => {
 });
 
 describe('scale-mtsics poll and stream modes', () => {
-  let fixture: ScaleFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const startFixture = useScaleFixture(MTSICS);
   const start = async (driverConfig: Record<string, unknown>, params = {}, protocolOptions = {}) => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-mtsics',
-      protocol: 'mt-sics',
-      transport: 'memory',
-      driverConfig,
-      params,
-      protocolOptions,
-    });
-    const { endpoint } = fixture.sim;
-    if (endpoint.kind !== 'memory') throw new Error('memory endpoint expected');
-    return { fixture, link: endpoint.link };
+    const fixture = await startFixture({ driverConfig, params, protocolOptions });
+    return { fixture, link: memoryLinkOf(fixture) };
   };
 
   it('sends SI per poll by default and reports a settling load unstable', async () => {
@@ -198,7 +159,7 @@ describe('scale-mtsics poll and stream modes', () => {
     const { fixture } = await start({ weighCommand: 'S' }, { settlingMs: 5000 }, { stabilityTimeoutMs: 50 });
     await fixture.driver.connect(signal());
     fixture.sim.model.setLoad('10');
-    const error = await rejection(fixture.driver.poll(signal()));
+    const error = await rejectionOf(fixture.driver.poll(signal()));
     expect(error.code).toBe('MG_ERR_DEVICE_BUSY');
     expect(error.message).toMatch(/S I/);
   });
@@ -240,7 +201,7 @@ describe('scale-mtsics poll and stream modes', () => {
     expect(reading.value).toBe('0.00');
     expect(writtenBy(link).at(-1)).toBe('SIR\r\n');
     fixture.sim.faults.inject({ kind: 'silence', count: 0 });
-    expect((await rejection(fixture.driver.poll(signal()))).code).toBe('MG_ERR_TIMEOUT');
+    expect((await rejectionOf(fixture.driver.poll(signal()))).code).toBe('MG_ERR_TIMEOUT');
     fixture.sim.faults.clear();
     const before = writtenBy(link).length;
     await fixture.driver.poll(signal());
@@ -258,17 +219,10 @@ describe('scale-mtsics poll and stream modes', () => {
 });
 
 describe('scale-mtsics readStable', () => {
-  let fixture: ScaleFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const start = useScaleFixture(MTSICS);
 
   it('retries S after S I until the weight is stable', async () => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-mtsics',
-      protocol: 'mt-sics',
-      transport: 'memory',
+    const fixture = await start({
       params: { settlingMs: 700 },
       protocolOptions: { stabilityTimeoutMs: 150 },
     });
@@ -276,23 +230,19 @@ describe('scale-mtsics readStable', () => {
     fixture.sim.model.setLoad('12');
     const reading = await fixture.driver.readStable(signal(), 3000);
     expect(reading).toMatchObject({ value: '12.00', quality: 'good' });
-    const { endpoint } = fixture.sim;
-    if (endpoint.kind !== 'memory') throw new Error('memory endpoint expected');
-    expect(writtenBy(endpoint.link).filter((command) => command === 'S\r\n').length).toBeGreaterThan(1);
+    const weighCommands = writtenBy(memoryLinkOf(fixture)).filter((command) => command === 'S\r\n');
+    expect(weighCommands.length).toBeGreaterThan(1);
   });
 
   it('gives up with MG_ERR_TIMEOUT at its deadline', async () => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-mtsics',
-      protocol: 'mt-sics',
-      transport: 'memory',
+    const fixture = await start({
       params: { settlingMs: 10_000 },
       protocolOptions: { stabilityTimeoutMs: 100 },
     });
     await fixture.driver.connect(signal());
     fixture.sim.model.setLoad('12');
     const started = performance.now();
-    const error = await rejection(fixture.driver.readStable(signal(), 500));
+    const error = await rejectionOf(fixture.driver.readStable(signal(), 500));
     expect(error.code).toBe('MG_ERR_TIMEOUT');
     expect(error.message).toMatch(/no stable weight within 500 ms.*S I/);
     expect(performance.now() - started).toBeLessThan(1500);
@@ -300,14 +250,10 @@ describe('scale-mtsics readStable', () => {
 });
 
 describe('scale-mtsics commands through the simulator', () => {
-  let fixture: ScaleFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const start = useScaleFixture(MTSICS);
 
   it('zeroes and tares immediately, presets, queries and clears the tare', async () => {
-    fixture = await startScaleFixture({ driverId: 'scale-mtsics', protocol: 'mt-sics', transport: 'memory' });
+    const fixture = await start();
     const driver = fixture.driver as MtsicsDriver;
     await driver.connect(signal());
     fixture.sim.model.configure({ zeroOffset: '0.1' });
@@ -319,7 +265,7 @@ describe('scale-mtsics commands through the simulator', () => {
     expect(await driver.queryTare(signal())).toEqual({ value: '2.00', unit: 'kg' });
     expect(await driver.presetTare(signal(), '0.5', 'kg')).toEqual({ value: '0.50', unit: 'kg' });
     expect((await driver.poll(signal())).readings[0]?.value).toBe('1.50');
-    const refused = await rejection(driver.presetTare(signal(), '40', 'kg'));
+    const refused = await rejectionOf(driver.presetTare(signal(), '40', 'kg'));
     expect(refused.code).toBe('MG_ERR_DEVICE_ERROR');
     expect(refused.message).toMatch(/TA L/);
     await driver.clearTare(signal());
@@ -327,26 +273,23 @@ describe('scale-mtsics commands through the simulator', () => {
   });
 
   it('reports a zero outside the zero range as MG_ERR_DEVICE_ERROR', async () => {
-    fixture = await startScaleFixture({ driverId: 'scale-mtsics', protocol: 'mt-sics', transport: 'memory' });
+    const fixture = await start();
     await fixture.driver.connect(signal());
     fixture.sim.model.setLoad('5');
-    const error = await rejection(fixture.driver.zero(signal()));
+    const error = await rejectionOf(fixture.driver.zero(signal()));
     expect(error.code).toBe('MG_ERR_DEVICE_ERROR');
     expect(error.message).toMatch(/Z \+.*outside the zero range/);
   });
 });
 
 describe('scale-mtsics replies mapped to errors and qualities', () => {
-  const drivers: MtsicsDriver[] = [];
-  afterEach(async () => {
-    for (const driver of drivers.splice(0)) await driver.close();
-  });
+  const cleanup = useCleanup();
   const connected = async (
     script: Record<string, string[] | string>,
     config: Record<string, unknown> = {},
   ) => {
     const device = scriptedDriver(script, config);
-    drivers.push(device.driver);
+    cleanup(() => device.driver.close());
     await device.driver.connect(signal());
     return device;
   };
@@ -360,7 +303,7 @@ describe('scale-mtsics replies mapped to errors and qualities', () => {
     ['ST,+00123.45  g\r\n', 'MG_ERR_FRAME_GARBLED', /not an MT-SICS reply/],
   ])('a poll answered %j rejects with %s', async (reply, code, message) => {
     const { driver } = await connected({ SI: reply });
-    const error = await rejection(driver.poll(signal()));
+    const error = await rejectionOf(driver.poll(signal()));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
     expect(error.message).toContain('scripted:a');
@@ -392,7 +335,7 @@ describe('scale-mtsics replies mapped to errors and qualities', () => {
     ['clearTare', 'TAC', 'EL\r\n', 'MG_ERR_DEVICE_ERROR', /logical error/],
   ] as const)('%s answered %j rejects with %s', async (method, command, reply, code, message) => {
     const { driver } = await connected({ [command]: reply });
-    const error = await rejection(driver[method](signal()));
+    const error = await rejectionOf(driver[method](signal()));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
   });
@@ -404,21 +347,22 @@ describe('scale-mtsics replies mapped to errors and qualities', () => {
 
   it('accepts Z replies to ZI (firmware variant, UNCONFIRMED)', async () => {
     const { driver } = await connected({ ZI: 'Z +\r\n' });
-    const error = await rejection(driver.zeroImmediately(signal()));
+    const error = await rejectionOf(driver.zeroImmediately(signal()));
     expect(error.message).toMatch(/outside the zero range/);
   });
 
   it('sends a preset tare as TA <value> <unit> and refuses a bad value before sending', async () => {
-    const { driver, received } = await connected({ 'TA 12.3 g': 'TA A 12.3 g\r\n' });
+    const { driver, commands } = await connected({ 'TA 12.3 g': 'TA A 12.3 g\r\n' });
     expect(await driver.presetTare(signal(), '12.3', 'g')).toEqual({ value: '12.3', unit: 'g' });
-    expect(received.at(-1)).toBe('TA 12.3 g');
-    const error = await rejection(driver.presetTare(signal(), '12,3', 'g'));
+    expect(commands.at(-1)).toBe('TA 12.3 g');
+    const error = await rejectionOf(driver.presetTare(signal(), '12,3', 'g'));
     expect(error.code).toBe('MG_ERR_INPUT_INVALID');
-    expect(received.at(-1)).toBe('TA 12.3 g');
+    expect(commands.at(-1)).toBe('TA 12.3 g');
   });
 });
 
 describe('scale-mtsics scan support', () => {
+  const start = useScaleFixture(MTSICS);
   const scan = scaleMtsics.scan!;
   const line = (text: string) => Buffer.from(text, 'latin1');
 
@@ -454,24 +398,14 @@ describe('scale-mtsics scan support', () => {
   };
 
   it('probes the simulator with I4 and I2', async () => {
-    const fixture = await startScaleFixture({
-      driverId: 'scale-mtsics',
-      protocol: 'mt-sics',
-      transport: 'memory',
+    const link = memoryLinkOf(await start());
+    expect(await probeOver(link)).toEqual({
+      serialNumber: '0123456789',
+      model: 'SIM-15K',
+      capacity: '30',
+      unit: 'kg',
     });
-    try {
-      const { endpoint } = fixture.sim;
-      if (endpoint.kind !== 'memory') throw new Error('memory endpoint expected');
-      expect(await probeOver(endpoint.link)).toEqual({
-        serialNumber: '0123456789',
-        model: 'SIM-15K',
-        capacity: '30',
-        unit: 'kg',
-      });
-      expect(writtenBy(endpoint.link)).toEqual(['\r\n', 'I4\r\n', 'I2\r\n']);
-    } finally {
-      await fixture.close();
-    }
+    expect(writtenBy(link)).toEqual(['\r\n', 'I4\r\n', 'I2\r\n']);
   });
 
   it('recognises a balance that answers ES to the identification queries', async () => {

@@ -1,8 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeScaleDriverContract } from '../../test/contract/scale-driver-contract.js';
-import { type ScaleFixture, signal, startScaleFixture } from '../../test/contract/scale-fixture.js';
-import { isMetrogateError } from '../errors.js';
-import { silentLogger } from '../logger.js';
+import {
+  memoryLinkOf,
+  rejectionOf,
+  signal,
+  testDeps,
+  useScaleFixture,
+} from '../../test/helpers/driver-kit.js';
 import { FrameChannel } from '../transport/frame-channel.js';
 import { createMemoryLinkPair, type MemoryLink } from '../transport/link.js';
 import { SbiScaleDriver } from './driver.js';
@@ -76,23 +80,12 @@ async function scriptedBalance(options: {
     }
   });
   const config = scaleSbi.configSchema.parse({ port: 'scripted', timeoutMs: 150, ...options.config });
-  const driver = new SbiScaleDriver(config, {
-    link: gatewayEnd,
-    logger: silentLogger(),
-    now: () => new Date(),
-  });
+  const driver = new SbiScaleDriver(config, testDeps({ link: gatewayEnd }));
   return { driver, deviceEnd, received };
 }
 
-async function rejectionCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isMetrogateError(error)).toBe(true);
-    return (error as { code: string }).code;
-  }
-  throw new Error('expected a rejection');
-}
+/** The code of the MetrogateError `promise` must reject with. */
+const rejectionCode = async (promise: Promise<unknown>) => (await rejectionOf(promise)).code;
 
 describe('scale-sbi driver against a scripted balance', () => {
   it('reads model, serial number and software version on connect', async () => {
@@ -239,22 +232,16 @@ describe('scale-sbi driver against a scripted balance', () => {
   });
 });
 
+const SBI = { driverId: 'scale-sbi', protocol: 'sbi' } as const;
+
 describe('scale-sbi in autoprint mode', () => {
-  let fixture: ScaleFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const start = useScaleFixture(SBI);
 
   it('never returns the same printed line twice, so a silent balance times out', async () => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-sbi',
-      protocol: 'sbi',
-      transport: 'memory',
+    const f = await start({
       protocolOptions: { mode: 'autoprint', intervalMs: 40 },
       driverConfig: { mode: 'autoprint', identify: false },
     });
-    const f = fixture;
     await f.driver.connect(signal());
     f.sim.model.setLoad('7');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -273,10 +260,7 @@ describe('scale-sbi in autoprint mode', () => {
   });
 
   it('reads identity while the balance keeps printing', async () => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-sbi',
-      protocol: 'sbi',
-      transport: 'memory',
+    const fixture = await start({
       protocolOptions: { mode: 'autoprint', intervalMs: 5 },
       driverConfig: { mode: 'autoprint' },
     });
@@ -285,13 +269,7 @@ describe('scale-sbi in autoprint mode', () => {
   });
 
   it('works with a balance that autoprints while the driver polls (poll mode)', async () => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-sbi',
-      protocol: 'sbi',
-      transport: 'memory',
-      protocolOptions: { mode: 'autoprint', intervalMs: 20 },
-    });
-    const f = fixture;
+    const f = await start({ protocolOptions: { mode: 'autoprint', intervalMs: 20 } });
     await f.driver.connect(signal());
     f.sim.model.setLoad('3.21');
     await new Promise((resolve) => setTimeout(resolve, 60));
@@ -300,6 +278,7 @@ describe('scale-sbi in autoprint mode', () => {
 });
 
 describe('scale-sbi scan probe', () => {
+  const start = useScaleFixture(SBI);
   const openChannel = async (): Promise<{ channel: FrameChannel; device: MemoryLink }> => {
     const [gatewayEnd, device] = createMemoryLinkPair('probe');
     await device.open();
@@ -309,23 +288,16 @@ describe('scale-sbi scan probe', () => {
   };
 
   it('recognises the SBI simulator and reads its model', async () => {
-    const fixture = await startScaleFixture({ driverId: 'scale-sbi', protocol: 'sbi', transport: 'memory' });
-    try {
-      const endpoint = fixture.sim.endpoint;
-      if (endpoint.kind !== 'memory') throw new Error('memory endpoint expected');
-      const channel = new FrameChannel(endpoint.link, scaleSbi.scan!.createFramer());
-      await channel.open();
-      const identity = await scaleSbi.scan!.probe(channel, { timeoutMs: 500 });
-      expect(identity).toEqual({
-        unit: 'kg',
-        model: 'SIM-15K',
-        serialNumber: '0123456789',
-        softwareVersion: '1.0.0',
-      });
-      channel.detach();
-    } finally {
-      await fixture.close();
-    }
+    const channel = new FrameChannel(memoryLinkOf(await start()), scaleSbi.scan!.createFramer());
+    await channel.open();
+    const identity = await scaleSbi.scan!.probe(channel, { timeoutMs: 500 });
+    expect(identity).toEqual({
+      unit: 'kg',
+      model: 'SIM-15K',
+      serialNumber: '0123456789',
+      softwareVersion: '1.0.0',
+    });
+    channel.detach();
   });
 
   it.each([

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startScaleSimulator } from '../../simulators/scale/index.js';
 import { describeScaleDriverContract } from '../../test/contract/scale-driver-contract.js';
-import { type ScaleFixture, signal, startScaleFixture } from '../../test/contract/scale-fixture.js';
-import { isMetrogateError } from '../errors.js';
+import { rejectionOf, signal, useScaleFixture } from '../../test/helpers/driver-kit.js';
 import { FrameChannel } from '../transport/frame-channel.js';
 import { createMemoryLinkPair } from '../transport/link.js';
 import { scaleXk3190 } from './index.js';
@@ -43,31 +42,8 @@ for (const format of ['eq-reversed', 'eq'] as const) {
   });
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isMetrogateError(error), String(error)).toBe(true);
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('scale-xk3190 driver', () => {
-  let fixture: ScaleFixture | undefined;
-  const start = async (options: Partial<Parameters<typeof startScaleFixture>[0]> = {}) => {
-    fixture = await startScaleFixture({
-      driverId: 'scale-xk3190',
-      protocol: 'xk3190',
-      transport: 'memory',
-      ...options,
-    });
-    return fixture;
-  };
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const start = useScaleFixture({ driverId: 'scale-xk3190', protocol: 'xk3190' });
 
   it('reports the configured unit and format as identity, and good without max/e configured', async () => {
     const f = await start({ driverConfig: { unit: 't' } });
@@ -176,20 +152,10 @@ describe('scale-xk3190 driver', () => {
       const net = await f.driver.readStable(signal(), 2000);
       expect(net).toMatchObject({ value: '2.00', quality: 'good' });
       await f.driver.close();
-      const gross = await startScaleFixture({
-        driverId: 'scale-xk3190',
-        protocol: 'xk3190',
-        transport: 'memory',
-        ...instruction(),
-        driverConfig: { mode: 'instruction', weight: 'gross' },
-      });
-      try {
-        await gross.driver.connect(signal());
-        gross.sim.model.setLoad('10');
-        expect((await gross.driver.readStable(signal(), 2000)).value).toBe('10.00');
-      } finally {
-        await gross.close();
-      }
+      const gross = await start({ ...instruction(), driverConfig: { mode: 'instruction', weight: 'gross' } });
+      await gross.driver.connect(signal());
+      gross.sim.model.setLoad('10');
+      expect((await gross.driver.readStable(signal(), 2000)).value).toBe('10.00');
     });
 
     it('times out when no indicator has the configured address', async () => {

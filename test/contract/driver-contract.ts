@@ -6,9 +6,9 @@
  * `describeDriverContract` once with a setup per transport; the device-specific checks live in the
  * setup's `expectReadings`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Driver, PollResult } from '../../drivers/contract.js';
-import { isMetrogateError } from '../../drivers/errors.js';
+import { rejectionOf, signal, useCleanup } from '../helpers/driver-kit.js';
 
 export interface DriverContractSession {
   driver: Driver;
@@ -32,19 +32,6 @@ export interface DriverContractTarget<Transport extends string> {
   pollTimeoutMs?: number;
 }
 
-const signal = (ms = 5000) => AbortSignal.timeout(ms);
-
-async function expectRejectCode(promise: Promise<unknown>, codes: string[]): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isMetrogateError(error), `expected a MetrogateError, got ${String(error)}`).toBe(true);
-    expect(codes).toContain((error as { code: string }).code);
-    return error as Error;
-  }
-  throw new Error(`expected a rejection with ${codes.join(' or ')}`);
-}
-
 /** Polls until a poll succeeds (a driver may need a reconnect after a failure). */
 async function pollUntilOk(driver: Driver, timeoutMs: number): Promise<PollResult> {
   const deadline = Date.now() + timeoutMs;
@@ -65,22 +52,19 @@ export function describeDriverContract<Transport extends string>(
 ): void {
   for (const transport of target.transports) {
     describe(`${target.name} driver contract over ${transport}`, () => {
-      let session: DriverContractSession | undefined;
+      const cleanup = useCleanup();
       const start = async () => {
-        session = await target.setup(transport);
+        const session = await target.setup(transport);
+        cleanup(() => session.close());
         return session;
       };
-      afterEach(async () => {
-        await session?.close();
-        session = undefined;
-      });
 
       it('does no I/O in init() and refuses to poll before connect()', async () => {
         const s = await start();
         const before = s.ioCount?.();
         s.driver.init();
         if (before !== undefined) expect(s.ioCount!()).toBe(before);
-        await expectRejectCode(s.driver.poll(signal()), ['MG_ERR_NOT_CONNECTED']);
+        await rejectionOf(s.driver.poll(signal()), ['MG_ERR_NOT_CONNECTED']);
       });
 
       it('connects and polls the expected readings', async () => {
@@ -101,7 +85,7 @@ export function describeDriverContract<Transport extends string>(
         await s.driver.connect(signal());
         s.expectReadings(await s.driver.poll(signal()));
         s.makeSilent();
-        const error = await expectRejectCode(s.driver.poll(signal()), ['MG_ERR_TIMEOUT']);
+        const error = await rejectionOf(s.driver.poll(signal()), ['MG_ERR_TIMEOUT']);
         expect(error.message).toMatch(/port|modbus|unit|\/dev|tty/i);
         s.restore();
         s.expectReadings(await pollUntilOk(s.driver, target.pollTimeoutMs ?? 5000));
@@ -112,7 +96,7 @@ export function describeDriverContract<Transport extends string>(
         await s.driver.connect(signal());
         const controller = new AbortController();
         controller.abort();
-        await expectRejectCode(s.driver.poll(controller.signal), ['MG_ERR_ABORTED']);
+        await rejectionOf(s.driver.poll(controller.signal), ['MG_ERR_ABORTED']);
         // An abort costs that poll only.
         s.expectReadings(await s.driver.poll(signal()));
       });
@@ -122,8 +106,8 @@ export function describeDriverContract<Transport extends string>(
         await s.driver.connect(signal());
         await s.driver.close();
         await s.driver.close();
-        await expectRejectCode(s.driver.poll(signal()), ['MG_ERR_PORT_CLOSED', 'MG_ERR_NOT_CONNECTED']);
-        await expectRejectCode(s.driver.connect(signal()), ['MG_ERR_PORT_CLOSED', 'MG_ERR_NOT_CONNECTED']);
+        await rejectionOf(s.driver.poll(signal()), ['MG_ERR_PORT_CLOSED', 'MG_ERR_NOT_CONNECTED']);
+        await rejectionOf(s.driver.connect(signal()), ['MG_ERR_PORT_CLOSED', 'MG_ERR_NOT_CONNECTED']);
       });
     });
   }

@@ -3,10 +3,11 @@
  * supports (MQTT.js abstract-suite style). A driver test file calls `describeScaleDriverContract`
  * once; adding a driver adds a call, not a copy of these tests.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isMetrogateError } from '../../drivers/errors.js';
 import type { ScaleProtocolId, ScaleSimTransport } from '../../simulators/scale/index.js';
-import { type ScaleFixture, signal, startScaleFixture } from './scale-fixture.js';
+import { rejectionOf, useScaleFixture } from '../helpers/driver-kit.js';
+import { type ScaleFixture, signal } from './scale-fixture.js';
 
 export interface ScaleContractTarget {
   driverId: string;
@@ -27,17 +28,6 @@ export interface ScaleContractTarget {
     /** Serial protocol (line settings matter; wrong-baud test applies over a pty). */
     serial: boolean;
   };
-}
-
-async function expectRejectCode(promise: Promise<unknown>, codes: string[]): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isMetrogateError(error), `expected a MetrogateError, got ${String(error)}`).toBe(true);
-    expect(codes).toContain((error as { code: string }).code);
-    return error as Error;
-  }
-  throw new Error(`expected a rejection with ${codes.join(' or ')}`);
 }
 
 /** Polls until the weight reading satisfies `predicate` (streaming devices need a frame or two). */
@@ -68,28 +58,19 @@ async function pollUntil(
 export function describeScaleDriverContract(target: ScaleContractTarget): void {
   for (const transport of target.transports) {
     describe(`${target.driverId} driver contract over ${transport}`, () => {
-      let fixture: ScaleFixture | undefined;
-      const start = async (extra: Partial<Parameters<typeof startScaleFixture>[0]> = {}) => {
-        fixture = await startScaleFixture({
-          driverId: target.driverId,
-          protocol: target.protocol,
-          transport,
-          ...(target.driverConfig ? { driverConfig: target.driverConfig } : {}),
-          ...(target.protocolOptions ? { protocolOptions: target.protocolOptions } : {}),
-          ...extra,
-        });
-        return fixture;
-      };
-      afterEach(async () => {
-        await fixture?.close();
-        fixture = undefined;
+      const start = useScaleFixture({
+        driverId: target.driverId,
+        protocol: target.protocol,
+        transport,
+        ...(target.driverConfig ? { driverConfig: target.driverConfig } : {}),
+        ...(target.protocolOptions ? { protocolOptions: target.protocolOptions } : {}),
       });
 
       it('does no I/O in init()', async () => {
         const f = await start();
         f.driver.init();
         // A poll before connect must be refused, not silently open the port.
-        await expectRejectCode(f.driver.poll(signal()), ['MG_ERR_NOT_CONNECTED']);
+        await rejectionOf(f.driver.poll(signal()), ['MG_ERR_NOT_CONNECTED']);
       });
 
       it('reads the exact indication with unit and quality', async () => {
@@ -171,7 +152,7 @@ export function describeScaleDriverContract(target: ScaleContractTarget): void {
         f.sim.model.setLoad('1');
         await pollUntil(f, (value) => value === '1.00');
         f.sim.faults.inject({ kind: 'silence', count: 0 });
-        const error = await expectRejectCode(
+        const error = await rejectionOf(
           (async () => {
             // A streaming device may have one frame in flight; the next poll must see the silence.
             for (let i = 0; i < 3; i++) await f.driver.poll(signal());
@@ -189,7 +170,7 @@ export function describeScaleDriverContract(target: ScaleContractTarget): void {
         f.sim.model.setLoad('2.5');
         await pollUntil(f, (value) => value === '2.50');
         f.sim.faults.inject({ kind: 'garble', count: 0 });
-        await expectRejectCode(
+        await rejectionOf(
           (async () => {
             for (let i = 0; i < 3; i++) await f.driver.poll(signal());
           })(),
@@ -206,7 +187,7 @@ export function describeScaleDriverContract(target: ScaleContractTarget): void {
           f.sim.model.setLoad('3');
           await pollUntil(f, (value) => value === '3.00');
           f.sim.faults.inject({ kind: 'bad-checksum', count: 0 });
-          await expectRejectCode(
+          await rejectionOf(
             (async () => {
               for (let i = 0; i < 3; i++) await f.driver.poll(signal());
             })(),
@@ -247,7 +228,7 @@ export function describeScaleDriverContract(target: ScaleContractTarget): void {
             driverLine: { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 },
           });
           f.sim.model.setLoad('1');
-          const error = await expectRejectCode(
+          const error = await rejectionOf(
             (async () => {
               await f.driver.connect(signal());
               for (let i = 0; i < 3; i++) await f.driver.poll(signal());
@@ -263,7 +244,7 @@ export function describeScaleDriverContract(target: ScaleContractTarget): void {
         await f.driver.connect(signal());
         const controller = new AbortController();
         controller.abort();
-        await expectRejectCode(f.driver.poll(controller.signal), ['MG_ERR_ABORTED']);
+        await rejectionOf(f.driver.poll(controller.signal), ['MG_ERR_ABORTED']);
       });
 
       it('refuses to poll after close, and close is idempotent', async () => {
@@ -271,7 +252,7 @@ export function describeScaleDriverContract(target: ScaleContractTarget): void {
         await f.driver.connect(signal());
         await f.driver.close();
         await f.driver.close();
-        await expectRejectCode(f.driver.poll(signal()), ['MG_ERR_PORT_CLOSED', 'MG_ERR_NOT_CONNECTED']);
+        await rejectionOf(f.driver.poll(signal()), ['MG_ERR_PORT_CLOSED', 'MG_ERR_NOT_CONNECTED']);
       });
     });
   }

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { useCleanup } from './cleanup.js';
 
 const BIN = new URL('../../bin/metrogate.js', import.meta.url).pathname;
 
@@ -97,5 +98,18 @@ export async function startSimulatorProcess(args: string[]): Promise<RunningSimu
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * Registers the afterEach that stops every simulator process a test started, and returns the
+ * function that starts one (as `startSimulatorProcess`).
+ */
+export function useSimulatorProcesses(): (args: string[]) => Promise<RunningSimulator> {
+  const cleanup = useCleanup();
+  return async (args) => {
+    const sim = await startSimulatorProcess(args);
+    cleanup(() => sim.stop());
+    return sim;
   };
 }
