@@ -114,11 +114,13 @@ export class FrameChannel {
       this.garbageSinceFrame = [];
       this.lastRejectionCode = undefined;
       const reply = this.waitFor(options);
+      // The reply may settle (abort, timeout) while the write is still draining; the caller gets
+      // that rejection from the returned promise, so it must not count as unhandled meanwhile.
+      reply.catch(() => undefined);
       try {
         await this.link.write(bytes);
       } catch (error) {
         this.cancelWait();
-        reply.catch(() => undefined);
         throw error;
       }
       return reply;
