@@ -1,0 +1,78 @@
+/**
+ * The database schema as numbered migrations. A migration is never edited once released: a change
+ * is a new entry at the end of the list. `openDatabase` applies the missing ones in order, each in
+ * its own transaction together with the new `schema_version`.
+ */
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/** SQLite triggers that make a table append-only: UPDATE and DELETE abort with a message. */
+function appendOnly(table: string): string {
+  return `
+    CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table}
+    BEGIN SELECT RAISE(ABORT, '${table} is append-only: rows cannot be changed'); END;
+    CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table}
+    BEGIN SELECT RAISE(ABORT, '${table} is append-only: rows cannot be deleted'); END;
+  `;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'verification records, audit trail, chain heads, reference standards',
+    sql: `
+      -- payload is the canonical JSON of the record without hash and hmac: the exact bytes hashed.
+      -- The other columns repeat fields of the payload so that lists and filters need no JSON parsing;
+      -- verification checks that they agree with the payload.
+      CREATE TABLE verification_records (
+        sequence INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        instrument_id TEXT NOT NULL,
+        instrument_kind TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        performed_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        previous_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        hmac TEXT NOT NULL
+      );
+      CREATE INDEX verification_records_instrument ON verification_records (instrument_id, sequence);
+      ${appendOnly('verification_records')}
+
+      CREATE TABLE audit_trail (
+        sequence INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        previous_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        hmac TEXT NOT NULL
+      );
+      ${appendOnly('audit_trail')}
+
+      -- The last sequence and hash of each chain, sealed with the HMAC key, so that removing the
+      -- newest rows (which leaves a shorter but self-consistent chain) is detected.
+      CREATE TABLE chain_heads (
+        chain TEXT PRIMARY KEY,
+        sequence INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        hmac TEXT NOT NULL
+      );
+
+      CREATE TABLE reference_standards (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        due_date TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        added_at TEXT NOT NULL
+      );
+    `,
+  },
+];
