@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test` needs real peers from Debian: socat (pseudo-terminals), mbpoll and python3-pymodbus
-// (independent Modbus peers). As root this installs what is missing; otherwise it prints the one
-// apt-get line to run and fails, so a test never silently skips its real peer.
+// (independent Modbus peers), poppler-utils (reads the certificate PDFs). As root this installs what
+// is missing; otherwise it prints the one apt-get line to run and fails, so a test never silently
+// skips its real peer.
 import { spawnSync } from 'node:child_process';
 
 const REQUIRED = [
@@ -10,6 +11,8 @@ const REQUIRED = [
   { pkg: 'python3-pymodbus', check: ['/usr/bin/python3', ['-c', 'import pymodbus']] },
   // Only a Recommends of python3-pymodbus, but its RTU server needs it.
   { pkg: 'python3-serial-asyncio', check: ['/usr/bin/python3', ['-c', 'import serial_asyncio']] },
+  // pdftotext, pdfinfo, pdffonts: the certificate tests read the PDFs with an independent reader.
+  { pkg: 'poppler-utils', check: ['pdftotext', ['-v']] },
 ];
 
 function works([command, args]) {
