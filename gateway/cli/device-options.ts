@@ -12,6 +12,8 @@ import { PARITIES } from '../../drivers/transport/serial-settings.js';
 
 export interface DeviceCliOptions {
   config?: string;
+  /** `metrogate verify` names the device file --device-config (its --config is the gateway's). */
+  deviceConfig?: string;
   id?: string;
   port?: string;
   baud?: string;
@@ -39,9 +41,12 @@ const FLAG_OF_FIELD: Record<string, string> = {
   id: '--id',
 };
 
-export function addDeviceOptions(command: Command): Command {
+export function addDeviceOptions(command: Command, options: { configFlag?: string } = {}): Command {
   return command
-    .option('--config <file>', "device settings as YAML (the format of a driver's sample.config.yaml)")
+    .option(
+      `${options.configFlag ?? '--config'} <file>`,
+      "device settings as YAML (the format of a driver's sample.config.yaml)",
+    )
     .option('--id <id>', 'device id used in readings (default: <driver>@<port or host>)')
     .option('--port <path>', 'serial port, e.g. /dev/ttyUSB0 (serial drivers; Modbus RTU)')
     .option('--baud <n>', "baud rate (default: the driver's factory setting)")

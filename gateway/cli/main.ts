@@ -4,13 +4,18 @@
  */
 import { Command } from 'commander';
 import { stderrLogger } from '../../drivers/logger.js';
+import { registerCertificate } from './certificate.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerDrivers } from './drivers.js';
+import { registerEvaluate } from './evaluate.js';
 import { EXIT_BAD_INPUT } from './output.js';
 import { registerRead } from './read.js';
+import { registerRecords } from './records.js';
 import { registerScan } from './scan.js';
 import { registerSim } from './sim.js';
+import { registerStandards } from './standards.js';
+import { registerVerify } from './verify.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(context: CliContext): Command {
@@ -34,9 +39,15 @@ export function buildProgram(context: CliContext): Command {
       process.exit(EXIT_BAD_INPUT);
     });
   registerDemo(program, context);
+  registerEvaluate(program, context);
   registerRead(program, context);
   registerScan(program, context);
   registerSim(program, context);
+  registerVerify(program, context);
+  registerRecords(program, context);
+  // Adds `records certificate` to the records command, so it comes after it.
+  registerCertificate(program, context);
+  registerStandards(program, context);
   registerDrivers(program);
   return program;
 }
