@@ -19,6 +19,7 @@ import { createDriverDeps } from '../../drivers/transport/factory.js';
 import { ModbusBusPool } from '../../drivers/transport/modbus-client.js';
 import { renderCertificate } from '../certificates/index.js';
 import { loadVerificationConfig, overridesOf } from '../config/verification-config.js';
+import { auditOverrideChange } from '../store/override-audit.js';
 import type { RecordInstrument, RecordStandard } from '../store/record-types.js';
 import { type ReferenceStandard, toRecordStandard } from '../store/standards.js';
 import { checkStandardsDue, checkStandardsFor } from '../store/standards-check.js';
@@ -367,6 +368,7 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
     const bench = { ruleSet: options.ruleSet, stage, instrument, tests };
     const result: EvaluationResult = evaluate(bench, { overrides });
     if (kind !== 'scale') usedStandards = relativeStandardsFor(result, standards, today);
+    auditOverrideChange(store.audit, options.ruleSet, overrides[options.ruleSet] ?? {}, operator);
     const performedAt = new Date().toISOString();
     const period = options.periodMonths ? Number(options.periodMonths) : DEFAULT_PERIOD_MONTHS[kind];
     const record = store.records.append({
