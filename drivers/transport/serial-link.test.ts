@@ -7,7 +7,7 @@ import { classifyOpenError, SerialLink } from './serial-link.js';
 
 const line = { baudRate: 9600, dataBits: 8 as const, parity: 'none' as const, stopBits: 1 as const };
 
-function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+function waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const timer = setInterval(() => {
@@ -16,7 +16,7 @@ function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
         resolve();
       } else if (Date.now() - started > timeoutMs) {
         clearInterval(timer);
-        reject(new Error('condition not met in time'));
+        reject(new Error(`${what} not met in ${timeoutMs} ms`));
       }
     }, 10);
   });
@@ -89,18 +89,18 @@ describe('SerialLink', () => {
     const states: LinkState[] = [];
     gateway.onStateChange((state) => states.push(state));
     await pty.unplug();
-    await waitFor(() => states.includes('reconnecting'));
+    await waitFor(() => states.includes('reconnecting'), 5000, `reconnecting (states ${states.join(',')})`);
     const error = await gateway.write(Buffer.from('x')).catch((e) => e);
     expect(isMetrogateError(error, 'MG_ERR_PORT_CLOSED')).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await pty.plug();
-    await waitFor(() => gateway.state === 'open');
+    await waitFor(() => gateway.state === 'open', 5000, `open again (states ${states.join(',')})`);
     const device = new SerialLink({ path: pty.devicePath, ...line });
     await device.open();
     cleanups.push(() => device.close());
     const received: Buffer[] = [];
     device.onData((chunk) => received.push(chunk));
     await gateway.write(Buffer.from('again'));
-    await waitFor(() => Buffer.concat(received).toString() === 'again');
+    await waitFor(() => Buffer.concat(received).toString() === 'again', 5000, 'bytes after reconnect');
   });
 });

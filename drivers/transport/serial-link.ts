@@ -3,7 +3,7 @@
  * every error, and reopens the port with back-off when it disappears (a USB adapter pulled out, a
  * pseudo-terminal's far end gone) until `close()` is called.
  */
-import { stat } from 'node:fs';
+import { fstat, stat } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { delay } from '../abort.js';
 import { abortError, type ErrorCode, MetrogateError } from '../errors.js';
@@ -130,13 +130,23 @@ export class SerialLink implements ByteLink {
 
   private startWatchdog(port: SerialPort): void {
     this.stopWatchdog();
-    stat(this.settings.path, (error, opened) => {
-      if (error || this.port !== port) return;
+    // The device the open file descriptor refers to (fstat), not whatever the path names by the
+    // time we look: the path may already be gone, or name a new device after an unplug and replug.
+    const fd = (port.port as { fd?: number | null } | undefined)?.fd;
+    const baseline = (done: (error: Error | null, rdev?: number) => void) => {
+      if (typeof fd === 'number') fstat(fd, (error, stats) => done(error, stats?.rdev));
+      else stat(this.settings.path, (error, stats) => done(error, stats?.rdev));
+    };
+    baseline((error, rdev) => {
+      if (this.port !== port) return;
+      if (error || rdev === undefined) {
+        this.lost(port, `device node ${this.settings.path} is gone`);
+        return;
+      }
       this.watchdog = setInterval(() => {
         stat(this.settings.path, (err, now) => {
           if (err) this.lost(port, `device node ${this.settings.path} is gone`);
-          else if (now.rdev !== opened.rdev)
-            this.lost(port, `${this.settings.path} now names another device`);
+          else if (now.rdev !== rdev) this.lost(port, `${this.settings.path} now names another device`);
         });
       }, this.watchdogMs);
       this.watchdog.unref();
