@@ -82,7 +82,7 @@ describe('scale-mtsics identity', () => {
     return { fixture, link: memoryLinkOf(fixture) };
   };
 
-  it('asks @ (serial number), I2 and I3 on connect', async () => {
+  it('asks @ (serial number), I2, I3 and I1 (MT-SICS level) on connect', async () => {
     const { fixture, link } = await start();
     const identity = await fixture.driver.connect(signal());
     expect(identity).toEqual({
@@ -91,21 +91,23 @@ describe('scale-mtsics identity', () => {
       capacity: '30',
       unit: 'kg',
       softwareVersion: '1.0.0',
+      mtsicsLevel: '01',
+      mtsicsVersions: '2.20 2.20 1.00 1.00',
     });
-    expect(writtenBy(link)).toEqual(['\r\n', '@\r\n', 'I2\r\n', 'I3\r\n']);
+    expect(writtenBy(link)).toEqual(['\r\n', '@\r\n', 'I2\r\n', 'I3\r\n', 'I1\r\n']);
   });
 
   it('falls back to I4 when @ gives no serial number, and tolerates ES to I2 and I3', async () => {
     const { fixture, link } = await start({
-      protocolOptions: { busyCommands: ['@'], unsupportedCommands: ['I2', 'I3'] },
+      protocolOptions: { busyCommands: ['@'], unsupportedCommands: ['I1', 'I2', 'I3'] },
     });
     expect(await fixture.driver.connect(signal())).toEqual({ serialNumber: '0123456789' });
-    expect(writtenBy(link)).toEqual(['\r\n', '@\r\n', 'I2\r\n', 'I3\r\n', 'I4\r\n']);
+    expect(writtenBy(link)).toEqual(['\r\n', '@\r\n', 'I2\r\n', 'I3\r\n', 'I1\r\n', 'I4\r\n']);
   });
 
   it('connects and weighs when the balance gives no identity at all', async () => {
     const { fixture } = await start({
-      protocolOptions: { busyCommands: ['@', 'I4'], unsupportedCommands: ['I2', 'I3'] },
+      protocolOptions: { busyCommands: ['@', 'I4'], unsupportedCommands: ['I1', 'I2', 'I3'] },
     });
     expect(await fixture.driver.connect(signal())).toEqual({});
     fixture.sim.model.setLoad('1.5');
@@ -167,7 +169,7 @@ describe('scale-mtsics poll and stream modes', () => {
   it('starts SIR on connect, polls without writing, and stops the stream with @ on close', async () => {
     const { fixture, link } = await start({ mode: 'stream' });
     await fixture.driver.connect(signal());
-    expect(writtenBy(link)).toEqual(['\r\n', '@\r\n', 'I2\r\n', 'I3\r\n', 'SIR\r\n']);
+    expect(writtenBy(link)).toEqual(['\r\n', '@\r\n', 'I2\r\n', 'I3\r\n', 'I1\r\n', 'SIR\r\n']);
     fixture.sim.model.setLoad('3');
     const seen = new Set<string>();
     for (let i = 0; i < 5; i++) {
@@ -175,7 +177,7 @@ describe('scale-mtsics poll and stream modes', () => {
       seen.add(reading.value);
     }
     expect(seen).toContain('3.00');
-    expect(writtenBy(link)).toHaveLength(5);
+    expect(writtenBy(link)).toHaveLength(6);
     await fixture.driver.close();
     expect(writtenBy(link).at(-1)).toBe('@\r\n');
   });

@@ -90,6 +90,16 @@ export class MtsicsDriver extends SerialScaleDriverBase<MtsicsConfig> {
     const software = await this.askIdentity('I3', signal);
     const version = software && parseTextReply(software);
     if (version !== undefined) identity.softwareVersion = version;
+    // MT-SICS level and the versions of levels 0–3: tells which commands the balance implements.
+    const levels = await this.askIdentity('I1', signal);
+    if (levels && levels.length > 0) {
+      identity.mtsicsLevel = levels[0]!.replace(/"/g, '');
+      if (levels.length > 1)
+        identity.mtsicsVersions = levels
+          .slice(1)
+          .map((v) => v.replace(/"/g, ''))
+          .join(' ');
+    }
     if (identity.serialNumber === undefined) {
       const serial = await this.askIdentity('I4', signal);
       const text = serial && parseTextReply(serial);
@@ -260,7 +270,10 @@ export class MtsicsDriver extends SerialScaleDriverBase<MtsicsConfig> {
     return result.value;
   }
 
-  private async askIdentity(command: 'I2' | 'I3' | 'I4', signal: AbortSignal): Promise<string[] | undefined> {
+  private async askIdentity(
+    command: 'I1' | 'I2' | 'I3' | 'I4',
+    signal: AbortSignal,
+  ): Promise<string[] | undefined> {
     try {
       const frame = await this.exchange(command, [command], signal, this.timeoutMs);
       const result = decodeMtsicsReply(frame.bytes);
