@@ -131,3 +131,63 @@ export interface DriverDeps {
   /** Source of timestamps; tests pass a fixed clock. */
   now: () => Date;
 }
+
+/** The current (or last) delivery of a dispenser, as its own display shows it. */
+export interface DispenserTransaction {
+  /** Pump state in words: reset, authorized, filling, completed, max-reached, switched-off, suspended… */
+  status: string;
+  /** Selected logical nozzle, 0 = none; and whether it is out of its holster. */
+  nozzle: number;
+  nozzleOut: boolean;
+  /** Decimal text with the pump's own decimal positions. */
+  volume: string;
+  amount: string;
+  unitPrice: string;
+}
+
+export interface DispenserTotals {
+  nozzle: number;
+  volumeTotal: string;
+  amountTotal: string;
+}
+
+/** What a verification bench needs from a fuel dispenser, beyond polling. */
+export interface DispenserDriver extends Driver {
+  readonly kind: 'dispenser';
+  reset(signal: AbortSignal): Promise<void>;
+  authorize(signal: AbortSignal): Promise<void>;
+  stop(signal: AbortSignal): Promise<void>;
+  readTransaction(signal: AbortSignal): Promise<DispenserTransaction>;
+  /** Non-resettable totalizers of every nozzle (or one). */
+  readTotals(signal: AbortSignal, nozzle?: number): Promise<DispenserTotals[]>;
+}
+
+export function isDispenserDriver(driver: Driver): driver is DispenserDriver {
+  return (driver as Partial<DispenserDriver>).kind === 'dispenser';
+}
+
+/** A completed trip as the taximeter records it (JT/T 905 0x00E8). */
+export interface TaximeterTrip {
+  tripNumber: string;
+  /** ISO 8601 local times as the meter gives them (no time zone). */
+  boardingTime: string;
+  alightingTime: string;
+  /** Metres. */
+  distance: string;
+  emptyDistance: string;
+  /** Seconds. */
+  waitingTime: string;
+  fare: string;
+  surcharge: string;
+  paymentType: string;
+}
+
+export interface TaximeterDriver extends Driver {
+  readonly kind: 'taximeter';
+  /** The last completed trip, or undefined when the meter has none. */
+  lastTrip(signal: AbortSignal): Promise<TaximeterTrip | undefined>;
+}
+
+export function isTaximeterDriver(driver: Driver): driver is TaximeterDriver {
+  return (driver as Partial<TaximeterDriver>).kind === 'taximeter';
+}
