@@ -589,3 +589,38 @@ describe('rule-set data', () => {
     expect(dispenserEntry(jjg443_2015).ruleSet).toBe(jjg443_2015);
   });
 });
+
+describe('totalizer check', () => {
+  const record = (before: string, after: string, delivered: string) =>
+    evaluate({
+      ruleSet: 'JJG443-2023',
+      stage: 'initial',
+      instrument: { kind: 'dispenser' },
+      tests: [
+        { test: 'totalizer', nozzle: 1, totalBefore: before, totalAfter: after, deliveredVolume: delivered },
+      ],
+    });
+
+  it('passes when the totalizer advanced by exactly the delivered volume', () => {
+    const result = record('123456.78', '123516.84', '60.06');
+    expect(result.tests[0]).toMatchObject({ test: 'totalizer', nozzle: 1, error: '0', pass: true });
+    expect(result.verdict).toBe('pass');
+  });
+
+  it('fails with a reason when it did not', () => {
+    const result = record('123456.78', '123516.83', '60.06');
+    expect(result.tests[0]).toMatchObject({ error: '-0.01', pass: false, reason: 'totalizer-mismatch' });
+    expect(result.verdict).toBe('fail');
+  });
+
+  it('names a missing field', () => {
+    expect(() =>
+      evaluate({
+        ruleSet: 'JJG443-2023',
+        stage: 'initial',
+        instrument: { kind: 'dispenser' },
+        tests: [{ test: 'totalizer', totalBefore: '1', totalAfter: '2' }],
+      }),
+    ).toThrow(/tests\[0\]\.deliveredVolume/);
+  });
+});

@@ -70,6 +70,20 @@ export function evaluateDispenser(ruleSet: DispenserRuleSet, input: EvaluationIn
       results.push(judgePayment(test, instrument, input.params));
       return;
     }
+    if (test.test === 'totalizer') {
+      const advance = test.totalAfter.minus(test.totalBefore);
+      results.push({
+        test: 'totalizer',
+        ...(test.nozzle !== undefined ? { nozzle: test.nozzle } : {}),
+        totalBefore: decimalText(test.totalBefore),
+        totalAfter: decimalText(test.totalAfter),
+        deliveredVolume: decimalText(test.deliveredVolume),
+        error: decimalText(advance.minus(test.deliveredVolume)),
+        pass: advance.equals(test.deliveredVolume),
+        ...(advance.equals(test.deliveredVolume) ? {} : { reason: 'totalizer-mismatch' }),
+      });
+      return;
+    }
     const truth = trueVolume(ruleSet, instrument, test, path);
     const ratio = {
       numerator: test.indicatedVolume.minus(truth.volume).times(100),

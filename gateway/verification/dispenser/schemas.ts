@@ -44,6 +44,20 @@ const paymentSchema = z.object({
 });
 export type PaymentTest = z.infer<typeof paymentSchema>;
 
+/**
+ * The non-resettable volume totalizer must advance by exactly the volume the dispenser indicated
+ * over the deliveries between two readings of it (JJG 443 totalizer check; exact rule UNCONFIRMED,
+ * so equality at the totalizer's resolution is required).
+ */
+const totalizerSchema = z.object({
+  test: z.literal('totalizer'),
+  nozzle: z.number().int().min(1).max(15).optional(),
+  totalBefore: nonNegativeDecimal,
+  totalAfter: nonNegativeDecimal,
+  deliveredVolume: nonNegativeDecimal,
+});
+export type TotalizerTest = z.infer<typeof totalizerSchema>;
+
 const CAN_FIELDS = ['canVolume', 'fuelTemperature', 'canTemperature'] as const;
 
 /** Where the true volume of a delivery comes from. */
@@ -58,14 +72,15 @@ export interface DeliveryTest {
   reference: DeliveryReference;
 }
 
-export type DispenserTest = DeliveryTest | PaymentTest;
+export type DispenserTest = DeliveryTest | PaymentTest | TotalizerTest;
 
-const testKindSchema = z.object({ test: z.enum(['delivery', 'payment']) });
+const testKindSchema = z.object({ test: z.enum(['delivery', 'payment', 'totalizer']) });
 const testListSchema = z.array(z.unknown()).min(1, 'at least one test is required');
 
 const REQUIRED: Record<DispenserTest['test'], readonly string[]> = {
   delivery: ['flow', 'indicatedVolume'],
   payment: ['unitPrice', 'indicatedVolume', 'indicatedAmount'],
+  totalizer: ['totalBefore', 'totalAfter', 'deliveredVolume'],
 };
 
 function requireFields(raw: object, fields: readonly string[], path: string): void {
@@ -84,6 +99,7 @@ function parseDispenserTest(raw: unknown, path: string): DispenserTest {
   const { test } = parseInput(testKindSchema, raw, path);
   requireFields(raw as object, REQUIRED[test], path);
   if (test === 'payment') return parseInput(paymentSchema, raw, path);
+  if (test === 'totalizer') return parseInput(totalizerSchema, raw, path);
   const delivery = parseInput(deliverySchema, raw, path);
   const base = { test, flow: delivery.flow, indicatedVolume: delivery.indicatedVolume } as const;
   if (delivery.referenceVolume !== undefined) {
