@@ -117,6 +117,12 @@ export interface DriverDefinition<Config = unknown> {
   channels: readonly ChannelSpec[];
   /** Factory line settings of the device family (serial drivers). */
   defaultLineSettings?: LineSettings;
+  /**
+   * Several devices share one serial port (an addressed RS-485 bus such as DART): given a
+   * SharedLinkPool, the transport factory hands them one link, on which the driver keeps its
+   * per-port request queue.
+   */
+  multiDrop?: boolean;
   /** Simulator protocol that speaks to this driver (`metrogate sim scale --protocol …`). */
   simulatorProtocol?: string;
   scan?: ScanSupport;

@@ -8,12 +8,18 @@ import { MetrogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ModbusBusPool } from './modbus-client.js';
 import { type ReconnectPolicy, SerialLink } from './serial-link.js';
+import type { SharedLinkPool } from './shared-link.js';
 
 export interface TransportContext {
   logger: Logger;
   busPool: ModbusBusPool;
   reconnect?: ReconnectPolicy | false;
   now?: () => Date;
+  /**
+   * Serial ports shared by several devices of a multi-drop protocol (a definition with `multiDrop`):
+   * with a pool, every such device on one port gets the same link; without, each its own.
+   */
+  sharedLinks?: SharedLinkPool;
 }
 
 export function createDriverDeps(
@@ -34,11 +40,15 @@ export function createDriverDeps(
       stopBits: 1,
     };
     const settings = lineSettingsOf(config as SerialDeviceConfig, defaults);
-    const link = new SerialLink(settings, {
-      logger: base.logger,
-      ...(context.reconnect !== undefined ? { reconnect: context.reconnect } : {}),
-    });
-    return { ...base, link };
+    const createLink = () =>
+      new SerialLink(settings, {
+        logger: base.logger,
+        ...(context.reconnect !== undefined ? { reconnect: context.reconnect } : {}),
+      });
+    if (definition.multiDrop && context.sharedLinks) {
+      return { ...base, link: context.sharedLinks.get(settings, createLink) };
+    }
+    return { ...base, link: createLink() };
   }
   if (!definition.modbusEndpoint) {
     throw new MetrogateError(
