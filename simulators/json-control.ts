@@ -18,9 +18,19 @@ export class HttpError extends Error {
   }
 }
 
+/** A reply with another status than 200 (202 accepted, 409 refused …). */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
 export interface RouteRequest {
   params: Record<string, string>;
   body(): Promise<unknown>;
+  /** Aborts when the client goes away before the reply (a long action should stop then). */
+  signal: AbortSignal;
 }
 
 export interface Route {
@@ -103,10 +113,17 @@ export async function startJsonControlServer(
   const server: Server = createServer((request, response: ServerResponse) => {
     const method = request.method ?? 'GET';
     const path = (request.url ?? '/').split('?')[0]!;
+    const gone = new AbortController();
+    response.once('close', () => {
+      if (!response.writableEnded) gone.abort(new Error('client went away'));
+    });
     const run = async (): Promise<[number, unknown]> => {
       for (const route of routes) {
         const params = match(route, method, path);
-        if (params) return [200, await route.handle({ params, body: () => readJson(request) })];
+        if (params) {
+          const result = await route.handle({ params, body: () => readJson(request), signal: gone.signal });
+          return result instanceof Reply ? [result.status, result.body] : [200, result];
+        }
       }
       const known = routes.map((r) => `${r.method} ${r.path}`).join(', ');
       return [404, { code: 'MG_ERR_INPUT_INVALID', message: `no route ${method} ${path}; routes: ${known}` }];
@@ -134,6 +151,7 @@ export async function startJsonControlServer(
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {
+  if (response.writableEnded || response.destroyed) return;
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
