@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ERROR_CODES } from '../drivers/errors.js';
 import { DRIVERS } from '../drivers/registry.js';
+import { DISPENSER_PROTOCOL_IDS } from '../simulators/dispenser/index.js';
 import { SCALE_PROTOCOL_IDS } from '../simulators/scale/index.js';
+import { TAXIMETER_PROTOCOL_IDS } from '../simulators/taximeter/index.js';
 
 const REQUIRED_FILES = [
   'index.ts',
@@ -63,7 +65,12 @@ describe.each(Object.entries(DRIVERS))('driver folder %s', (id, definition) => {
 
   it('names a simulator protocol that exists (or is a generic driver)', () => {
     if (definition.kind === 'generic') return;
-    expect(SCALE_PROTOCOL_IDS).toContain(definition.simulatorProtocol);
+    const protocols: Record<string, readonly string[]> = {
+      scale: SCALE_PROTOCOL_IDS,
+      dispenser: DISPENSER_PROTOCOL_IDS,
+      taximeter: TAXIMETER_PROTOCOL_IDS,
+    };
+    expect(protocols[definition.kind]).toContain(definition.simulatorProtocol);
   });
 
   it('declares its channels', () => {

@@ -24,6 +24,9 @@ export interface DeviceCliOptions {
   tcpPort?: string;
   unitId?: string;
   timeout?: string;
+  address?: string;
+  totals?: boolean;
+  status?: boolean;
   option?: string[];
 }
 
@@ -39,6 +42,9 @@ const FLAG_OF_FIELD: Record<string, string> = {
   unitId: '--unit-id',
   timeoutMs: '--timeout',
   id: '--id',
+  address: '--address',
+  totals: '--totals',
+  status: '--status',
 };
 
 export function addDeviceOptions(command: Command, options: { configFlag?: string } = {}): Command {
@@ -57,6 +63,9 @@ export function addDeviceOptions(command: Command, options: { configFlag?: strin
     .option('--tcp-port <n>', 'Modbus TCP port (default 502)')
     .option('--unit-id <n>', 'Modbus unit id (default 1)')
     .option('--timeout <ms>', 'answer timeout per transaction in ms (default 1000)')
+    .option('--address <addr>', 'device address on a multi-drop bus, e.g. 0x50 (dispenser-dart)')
+    .option('--totals', 'also read the non-resettable totalizers (dispensers)')
+    .option('--status', 'also read the device status and parameters (taximeter-jtt905)')
     .option(
       '-o, --option <key=value>',
       'driver-specific setting, repeatable (e.g. -o mode=stream); see the driver README',
@@ -80,6 +89,22 @@ function integer(flag: string, text: string | undefined): number | undefined {
       path: flag,
     });
   return Number(text);
+}
+
+function parseAddress(text: string): number {
+  const value = /^0x[0-9a-f]+$/i.test(text)
+    ? Number.parseInt(text, 16)
+    : /^\d+$/.test(text)
+      ? Number(text)
+      : Number.NaN;
+  if (!Number.isInteger(value) || value < 0 || value > 255) {
+    throw new MetrogateError(
+      'MG_ERR_INPUT_INVALID',
+      `--address: "${text}" is not an address (0–255, or hex like 0x50)`,
+      { path: '--address' },
+    );
+  }
+  return value;
 }
 
 /** Reads and merges the device config: --config file first, then flags, then -o settings. */
@@ -129,6 +154,9 @@ export function buildDeviceConfig(
     tcpPort: integer('--tcp-port', options.tcpPort),
     unitId: integer('--unit-id', options.unitId),
     timeoutMs: integer('--timeout', options.timeout),
+    address: options.address === undefined ? undefined : parseAddress(options.address),
+    totals: options.totals ? true : undefined,
+    status: options.status ? true : undefined,
   };
   const fromOptions: Record<string, unknown> = {};
   for (const pair of options.option ?? []) {

@@ -7,6 +7,13 @@ import { Option } from 'commander';
 import { MetrogateError } from '../../drivers/errors.js';
 import { parseLineSettings } from '../../drivers/transport/serial-settings.js';
 import { startControlServer } from '../../simulators/control-http.js';
+import { startDispenserControlServer } from '../../simulators/dispenser/control-http.js';
+import {
+  DISPENSER_PROTOCOL_IDS,
+  type DispenserSimTransport,
+  startDispenserSimulator,
+} from '../../simulators/dispenser/index.js';
+import type { DispenserModelParams } from '../../simulators/dispenser/model.js';
 import {
   isScaleProtocol,
   SCALE_PROTOCOL_IDS,
@@ -14,6 +21,8 @@ import {
   startScaleSimulator,
 } from '../../simulators/scale/index.js';
 import type { ScaleModelParams } from '../../simulators/scale/model.js';
+import { startTaximeterControlServer } from '../../simulators/taximeter/control-http.js';
+import { startTaximeterSimulator } from '../../simulators/taximeter/index.js';
 import type { CliContext } from './context.js';
 import { createOutput, reportError } from './output.js';
 
@@ -106,6 +115,295 @@ export function registerSim(program: Command, context: CliContext): void {
     .action(async (options: SimScaleOptions) => {
       process.exitCode = await runSimScale(options, context);
     });
+  sim
+    .command('dispenser')
+    .summary('fuel dispensers on a DART bus (pty) or Modbus')
+    .addOption(
+      new Option('--protocol <protocol>', 'protocol the dispenser speaks')
+        .choices([...DISPENSER_PROTOCOL_IDS])
+        .makeOptionMandatory(),
+    )
+    .option('--pty', 'serve DART on a new pseudo-terminal pair (default for dart)')
+    .option('--link <path>', 'with --pty or --rtu: the gateway-side path to create')
+    .option('--tcp-port <n>', 'modbus: serve Modbus TCP on this port (0 = any free port)')
+    .option('--rtu', 'modbus: serve Modbus RTU on a new pseudo-terminal pair')
+    .option('--pumps <addresses>', 'pump addresses on the bus (DART 0x50–0x6F; Modbus unit ids)', '')
+    .option('--line <settings>', 'line settings, e.g. "9600 8O1" (default: the protocol\'s)')
+    .option('--time-scale <n>', 'simulated seconds per real second (deliveries run faster)', '1')
+    .option(
+      '--meter-error <curve>',
+      'meter error by flow, "flow:percent,…" in L/min and %, e.g. "5:0.2,50:-0.1"',
+    )
+    .option('--meter-offset <percent>', 'constant meter error added at every flow, %', '0')
+    .option(
+      '--param <key=value>',
+      'model parameter: maxFlow, minFlow, priceRounding, maxAmount, fuel, identity (repeatable)',
+      (v: string, p: string[] = []) => [...p, v],
+    )
+    .option('-o, --option <key=value>', 'protocol option (repeatable)', (v: string, p: string[] = []) => [
+      ...p,
+      v,
+    ])
+    .option('--control-port <n>', 'port of the control API on 127.0.0.1 (0 = any free port)', '0')
+    .option('--duration <s>', 'stop after this many seconds')
+    .option('--json', 'print the ready line as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  metrogate sim dispenser --protocol dart --pumps 0x50,0x51 --time-scale 20 --meter-error "5:0.2,50:-0.1"\n' +
+        '  metrogate sim dispenser --protocol modbus --tcp-port 5021\n' +
+        '  curl -X POST localhost:PORT/pumps/0x50/deliver -d \'{"nozzle":1,"flow":"40","volume":"20"}\'',
+    )
+    .action(async (options: SimDispenserOptions) => {
+      process.exitCode = await runSimDispenser(options, context);
+    });
+  sim
+    .command('taximeter')
+    .summary('a taximeter speaking JT/T 905 on a pty, driven by trips or bench pulses')
+    .option('--link <path>', 'the gateway-side pty path to create (default: a temporary path)')
+    .option('--line <settings>', 'line settings (default 9600 8N1; UNCONFIRMED for JT/T 905)')
+    .option('--k <pulses>', 'meter constant k as programmed, pulses per km', '1000')
+    .option('--vehicle-k <pulses>', 'pulses per km the vehicle really gives (installed distance error)')
+    .option('--distance-error <percent>', 'distance error of the meter, %', '0')
+    .option('--time-error <percent>', 'time error of the meter clock, %', '0')
+    .option(
+      '--tariff <list>',
+      'tariff, e.g. "flagFall=10,includedDistance=2000,distanceRate=2,timeRate=30,mode=D,fareResolution=0.1"',
+    )
+    .option(
+      '--time-scale <n>',
+      'simulated seconds per real second for drives, waits and pulses (0 = instant)',
+      '1',
+    )
+    .option(
+      '--param <key=value>',
+      'other model parameters (repeatable; see simulators/taximeter/README.md)',
+      (v: string, p: string[] = []) => [...p, v],
+    )
+    .option(
+      '-o, --option <key=value>',
+      'protocol option, e.g. resendAfterMs=2000 (repeatable)',
+      (v: string, p: string[] = []) => [...p, v],
+    )
+    .option('--control-port <n>', 'port of the control API on 127.0.0.1 (0 = any free port)', '0')
+    .option('--duration <s>', 'stop after this many seconds')
+    .option('--json', 'print the ready line as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  metrogate sim taximeter --k 1000 --distance-error 0.5 --time-scale 0\n' +
+        '  curl -X POST localhost:PORT/trip/start; curl -X POST localhost:PORT/drive -d \'{"speed":"40","distance":"5000"}\'; curl -X POST localhost:PORT/trip/stop',
+    )
+    .action(async (options: SimTaximeterOptions) => {
+      process.exitCode = await runSimTaximeter(options, context);
+    });
+}
+
+interface SimTaximeterOptions {
+  link?: string;
+  line?: string;
+  k: string;
+  vehicleK?: string;
+  distanceError: string;
+  timeError: string;
+  tariff?: string;
+  timeScale: string;
+  param?: string[];
+  option?: string[];
+  controlPort: string;
+  duration?: string;
+  json?: boolean;
+}
+
+/** "flagFall=10,includedDistance=2000,mode=D" -> an object of text values. */
+function tariffOf(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  const tariff: Record<string, string> = {};
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0)
+      throw new MetrogateError('MG_ERR_INPUT_INVALID', `--tariff: "${pair}" is not key=value`, {
+        path: '--tariff',
+      });
+    tariff[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return tariff;
+}
+
+async function runSimTaximeter(options: SimTaximeterOptions, context: CliContext): Promise<number> {
+  const out = createOutput(options.json === true);
+  try {
+    const line = options.line ? parseLineSettings(options.line) : undefined;
+    if (options.line && !line)
+      throw new MetrogateError('MG_ERR_INPUT_INVALID', `--line: "${options.line}" is not like "9600 8N1"`, {
+        path: '--line',
+      });
+    const timeScale = Number(options.timeScale);
+    if (!(timeScale >= 0))
+      throw new MetrogateError(
+        'MG_ERR_INPUT_INVALID',
+        `--time-scale: "${options.timeScale}" must be 0 or more`,
+        { path: '--time-scale' },
+      );
+    const tariff = tariffOf(options.tariff);
+    const simulator = await startTaximeterSimulator({
+      transport: 'pty',
+      params: {
+        k: options.k,
+        ...(options.vehicleK ? { vehicleK: options.vehicleK } : {}),
+        distanceErrorPercent: options.distanceError,
+        timeErrorPercent: options.timeError,
+        ...(tariff ? { tariff } : {}),
+        ...keyValues(options.param, '--param'),
+      } as Parameters<typeof startTaximeterSimulator>[0]['params'],
+      timeScale,
+      ...(line ? { line } : {}),
+      protocolOptions: keyValues(options.option, '--option'),
+      ...(options.link ? { gatewayPath: options.link } : {}),
+      logger: context.logger,
+    });
+    const control = await startTaximeterControlServer(simulator, Number(options.controlPort));
+    const endpoint = simulator.endpoint;
+    const ready = {
+      protocol: 'jtt905',
+      ...(endpoint.kind === 'serial' ? { port: endpoint.path } : {}),
+      k: options.k,
+      line: simulator.line,
+      control: control.url,
+    };
+    if (out.json) out.jsonLine(ready);
+    else {
+      out.line('simulated JT/T 905 taximeter ready');
+      for (const [key, value] of Object.entries(ready))
+        out.line(`  ${key.padEnd(9)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+      out.line('Ctrl-C stops it.');
+    }
+    await waitForStop(options.duration);
+    await control.close();
+    await simulator.close();
+    return 0;
+  } catch (error) {
+    return reportError(error, out.json);
+  }
+}
+
+interface SimDispenserOptions {
+  protocol: string;
+  pty?: boolean;
+  link?: string;
+  tcpPort?: string;
+  rtu?: boolean;
+  pumps: string;
+  line?: string;
+  timeScale: string;
+  meterError?: string;
+  meterOffset: string;
+  param?: string[];
+  option?: string[];
+  controlPort: string;
+  duration?: string;
+  json?: boolean;
+}
+
+function parseMeterCurve(text: string | undefined): { flow: string; errorPercent: string }[] {
+  if (!text) return [];
+  return text.split(',').map((pair) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*:\s*([+-]?\d+(?:\.\d+)?)\s*$/.exec(pair);
+    if (!match)
+      throw new MetrogateError('MG_ERR_INPUT_INVALID', `--meter-error: "${pair}" is not flow:percent`, {
+        path: '--meter-error',
+      });
+    return { flow: match[1]!, errorPercent: match[2]! };
+  });
+}
+
+async function runSimDispenser(options: SimDispenserOptions, context: CliContext): Promise<number> {
+  const out = createOutput(options.json === true);
+  try {
+    const protocol = options.protocol as (typeof DISPENSER_PROTOCOL_IDS)[number];
+    const transport: DispenserSimTransport = protocol === 'dart' ? 'pty' : options.rtu ? 'rtu-pty' : 'tcp';
+    const line = options.line ? parseLineSettings(options.line) : undefined;
+    if (options.line && !line)
+      throw new MetrogateError('MG_ERR_INPUT_INVALID', `--line: "${options.line}" is not like "9600 8O1"`, {
+        path: '--line',
+      });
+    const addresses = options.pumps
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean)
+      .map((a) => {
+        const n = /^0x/i.test(a) ? Number.parseInt(a, 16) : Number(a);
+        if (!Number.isInteger(n) || n < 0 || n > 255)
+          throw new MetrogateError('MG_ERR_INPUT_INVALID', `--pumps: "${a}" is not an address`, {
+            path: '--pumps',
+          });
+        return n;
+      });
+    const timeScale = Number(options.timeScale);
+    if (!(timeScale > 0))
+      throw new MetrogateError(
+        'MG_ERR_INPUT_INVALID',
+        `--time-scale: "${options.timeScale}" must be a positive number`,
+        { path: '--time-scale' },
+      );
+    const params: Partial<DispenserModelParams> = {
+      timeScale,
+      meterError: { offsetPercent: options.meterOffset, curve: parseMeterCurve(options.meterError) },
+      ...(keyValues(options.param, '--param') as Partial<DispenserModelParams>),
+    };
+    const defaults = protocol === 'dart' ? [0x50] : [1];
+    const simulator = await startDispenserSimulator({
+      protocol,
+      transport,
+      pumps: (addresses.length > 0 ? addresses : defaults).map((address) => ({ address, params })),
+      ...(line ? { line } : {}),
+      protocolOptions: keyValues(options.option, '--option'),
+      ...(options.tcpPort !== undefined ? { tcpPort: Number(options.tcpPort) } : { tcpPort: 0 }),
+      host: '127.0.0.1',
+      ...(options.link ? { gatewayPath: options.link } : {}),
+      logger: context.logger,
+    });
+    const control = await startDispenserControlServer(simulator, Number(options.controlPort));
+    const endpoint = simulator.endpoint;
+    const connect =
+      endpoint.kind === 'serial' || endpoint.kind === 'modbus-rtu'
+        ? { port: endpoint.path }
+        : endpoint.kind === 'modbus-tcp'
+          ? { host: endpoint.host, tcpPort: endpoint.port }
+          : {};
+    const ready = {
+      protocol,
+      ...connect,
+      pumps: [...simulator.pumps.keys()],
+      line: simulator.line,
+      control: control.url,
+    };
+    if (out.json) out.jsonLine(ready);
+    else {
+      out.line(`simulated ${protocol} dispenser${simulator.pumps.size > 1 ? 's' : ''} ready`);
+      for (const [key, value] of Object.entries(ready))
+        out.line(`  ${key.padEnd(9)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+      out.line('Ctrl-C stops it.');
+    }
+    await waitForStop(options.duration);
+    await control.close();
+    await simulator.close();
+    return 0;
+  } catch (error) {
+    return reportError(error, out.json);
+  }
+}
+
+function waitForStop(duration: string | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (duration) setTimeout(stop, Number(duration) * 1000).unref();
+  });
 }
 
 async function runSimScale(options: SimScaleOptions, context: CliContext): Promise<number> {
@@ -170,12 +468,7 @@ async function runSimScale(options: SimScaleOptions, context: CliContext): Promi
       }
       out.line('Ctrl-C stops it.');
     }
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      if (options.duration) setTimeout(stop, Number(options.duration) * 1000).unref();
-    });
+    await waitForStop(options.duration);
     await control.close();
     await simulator.close();
     return 0;

@@ -11,7 +11,14 @@ import { createInterface } from 'node:readline/promises';
 import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { isScaleDriver, type ScaleDriver } from '../../drivers/contract.js';
+import {
+  type DispenserDriver,
+  isDispenserDriver,
+  isScaleDriver,
+  isTaximeterDriver,
+  type ScaleDriver,
+  type TaximeterDriver,
+} from '../../drivers/contract.js';
 import { Dec } from '../../drivers/decimal.js';
 import { MetrogateError } from '../../drivers/errors.js';
 import { getDriver } from '../../drivers/registry.js';
@@ -26,7 +33,9 @@ import { checkStandardsDue, checkStandardsFor } from '../store/standards-check.j
 import type { MetrogateStore } from '../store/store.js';
 import { dispenserTestPlan } from '../verification/dispenser/index.js';
 import { evaluate, isRuleSetId } from '../verification/evaluate.js';
+import { runGuidedDispenser } from '../verification/guided-dispenser.js';
 import { runGuidedScale } from '../verification/guided-scale.js';
+import { runGuidedTaximeter } from '../verification/guided-taximeter.js';
 import { positionOf, scaleProcedure } from '../verification/procedures/scale.js';
 import { RULE_SETS } from '../verification/rules/index.js';
 import {
@@ -42,7 +51,15 @@ import { dataDirOption, openCliStore } from './data-dir.js';
 import { addDeviceOptions, buildDeviceConfig, type DeviceCliOptions } from './device-options.js';
 import { resultTable } from './evaluate.js';
 import { createOutput, EXIT_FAILED, EXIT_OK, reportError } from './output.js';
-import { askDecimal, simulatorOperator, technicianOperator } from './verify-operators.js';
+import {
+  askDecimal,
+  simulatorDispenserOperator,
+  simulatorOperator,
+  simulatorTaximeterBench,
+  technicianDispenserOperator,
+  technicianOperator,
+  technicianTaximeterBench,
+} from './verify-operators.js';
 
 interface VerifyOptions extends DeviceCliOptions {
   device?: string;
@@ -66,6 +83,9 @@ interface VerifyOptions extends DeviceCliOptions {
   auto?: boolean;
   simControl?: string;
   answers?: string;
+  flows: string;
+  canVolume: string;
+  nozzle: string;
   gatewayConfig?: string;
   periodMonths?: string;
   certificate?: string;
@@ -138,6 +158,9 @@ export function registerVerify(program: Command, context: CliContext): void {
     .option('--no-rounding', 'do not use rounding-error elimination (then E = I − L)')
     .option('--auto', 'unattended: the scale simulator places the loads (needs --sim-control)')
     .option('--sim-control <url>', 'control API of the scale simulator (printed by `metrogate sim scale`)')
+    .option('--flows <list>', 'dispenser: flow rate of each flow label, L/min', 'max=50,q2=20,min=5')
+    .option('--can-volume <litres>', 'dispenser: nominal volume of the standard can', '20')
+    .option('--nozzle <n>', 'dispenser: nozzle under test', '1')
     .option(
       '--answers <file>',
       'dispenser/taximeter: the values of each step as YAML/JSON (a list of objects) instead of prompts',
@@ -173,6 +196,8 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
   const out = createOutput(options.json === true);
   let store: MetrogateStore | undefined;
   let driver: ScaleDriver | undefined;
+  let dispenser: DispenserDriver | undefined;
+  let taximeter: TaximeterDriver | undefined;
   const busPool = new ModbusBusPool();
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error('interrupted'));
@@ -334,6 +359,117 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
       });
       bar?.stop();
       tests = run.tests;
+    } else if (kind === 'dispenser' && options.device) {
+      const definition = getDriver(options.device);
+      const config = buildDeviceConfig(definition, { ...options, config: options.deviceConfig }) as {
+        address?: number;
+        unitId?: number;
+      };
+      const created = definition.create(
+        config,
+        createDriverDeps(definition, config, { logger: context.logger, busPool }),
+      );
+      if (!isDispenserDriver(created)) {
+        throw new MetrogateError(
+          'MG_ERR_INPUT_INVALID',
+          `--device: ${options.device} is not a dispenser driver`,
+          { path: '--device' },
+        );
+      }
+      dispenser = created;
+      dispenser.init();
+      const identity = await dispenser.connect(AbortSignal.any([abort.signal, AbortSignal.timeout(30_000)]));
+      deviceInfo = { driverId: definition.id, identity };
+      if (options.auto && !options.simControl) {
+        throw new MetrogateError(
+          'MG_ERR_INPUT_INVALID',
+          '--auto needs --sim-control URL (printed by `metrogate sim dispenser`)',
+          { path: '--sim-control' },
+        );
+      }
+      const address = config.address ?? config.unitId ?? 0x50;
+      const operatorImpl = options.auto
+        ? simulatorDispenserOperator(options.simControl!, address)
+        : technicianDispenserOperator(rl!);
+      const plan = dispenserTestPlan(
+        entry.ruleSet as Parameters<typeof dispenserTestPlan>[0],
+        instrument,
+        overrides[options.ruleSet],
+      );
+      out.note(
+        `verifying ${recordInstrument.id} against ${options.ruleSet}, ${stage}: ${plan.steps.length} steps, nozzle ${options.nozzle}`,
+      );
+      tests = await runGuidedDispenser({
+        driver: dispenser,
+        operator: operatorImpl,
+        steps: plan.steps,
+        nozzle: Number(options.nozzle),
+        flows: parseFlows(options.flows),
+        canVolume: options.canVolume,
+        signal: abort.signal,
+        onStep: (step, test, index, total) => {
+          const shown = Object.entries(test)
+            .filter(([k]) => k !== 'test')
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join(', ');
+          out.note(`[${index + 1}/${total}] ${step.test}: ${shown}`);
+        },
+      });
+    } else if (kind === 'taximeter' && (options.device || options.auto)) {
+      if (options.device) {
+        const definition = getDriver(options.device);
+        const config = buildDeviceConfig(definition, { ...options, config: options.deviceConfig });
+        const created = definition.create(
+          config,
+          createDriverDeps(definition, config, { logger: context.logger, busPool }),
+        );
+        if (!isTaximeterDriver(created)) {
+          throw new MetrogateError(
+            'MG_ERR_INPUT_INVALID',
+            `--device: ${options.device} is not a taximeter driver`,
+            { path: '--device' },
+          );
+        }
+        taximeter = created;
+        taximeter.init();
+        const identity = await taximeter.connect(
+          AbortSignal.any([abort.signal, AbortSignal.timeout(30_000)]),
+        );
+        deviceInfo = { driverId: definition.id, identity };
+      }
+      if (options.auto && !options.simControl) {
+        throw new MetrogateError(
+          'MG_ERR_INPUT_INVALID',
+          '--auto needs --sim-control URL (printed by `metrogate sim taximeter`)',
+          { path: '--sim-control' },
+        );
+      }
+      const variant = instrument.variant === 'installed' ? 'installed' : 'bench';
+      delete instrument.variant;
+      const plan = taximeterTestPlan(
+        entry.ruleSet as Parameters<typeof taximeterTestPlan>[0],
+        instrument,
+        variant,
+      );
+      const bench = options.auto
+        ? simulatorTaximeterBench(options.simControl!, String(instrument.k ?? '1000'))
+        : technicianTaximeterBench(rl!);
+      out.note(
+        `verifying ${recordInstrument.id} against ${options.ruleSet}, ${stage}: ${plan.steps.length} steps (${variant})`,
+      );
+      tests = await runGuidedTaximeter({
+        bench,
+        ...(taximeter ? { driver: taximeter } : {}),
+        steps: plan.steps,
+        signal: abort.signal,
+        onStep: (step, test, index, total) => {
+          const shown = Object.entries(test)
+            .filter(([k]) => k !== 'test')
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join(', ');
+          out.note(`[${index + 1}/${total}] ${step.test}: ${shown}`);
+        },
+      });
     } else {
       const steps = manualSteps(kind, entry.ruleSet, instrument, overrides[options.ruleSet]);
       const answers = options.answers ? answerList(options.answers) : undefined;
@@ -402,9 +538,27 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
     process.off('SIGINT', onSignal);
     rl?.close();
     await driver?.close().catch(() => undefined);
+    await dispenser?.close().catch(() => undefined);
+    await taximeter?.close().catch(() => undefined);
     await busPool.closeAll().catch(() => undefined);
     store?.close();
   }
+}
+
+function parseFlows(text: string): Record<string, string> {
+  const flows: Record<string, string> = {};
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]+)=(\d+(?:\.\d+)?)$/.exec(pair);
+    if (!match)
+      throw new MetrogateError('MG_ERR_INPUT_INVALID', `--flows: "${pair}" is not label=L/min`, {
+        path: '--flows',
+      });
+    flows[match[1]!] = match[2]!;
+  }
+  return flows;
 }
 
 interface ManualStep {

@@ -91,8 +91,15 @@ export const DEFAULT_DISPENSER_PARAMS: DispenserModelParams = {
 };
 
 /** JJG 443 expansion coefficients (metrology-rules.md §2(c)), per °C. */
-const FUEL_EXPANSION: Record<DispenserModelParams['fuel'], string> = { gasoline: '0.0012', diesel: '0.0009', kerosene: '0.0009' };
-const CAN_EXPANSION: Record<DispenserModelParams['can']['material'], string> = { 'stainless-steel': '0.000050', 'carbon-steel': '0.000033' };
+const FUEL_EXPANSION: Record<DispenserModelParams['fuel'], string> = {
+  gasoline: '0.0012',
+  diesel: '0.0009',
+  kerosene: '0.0009',
+};
+const CAN_EXPANSION: Record<DispenserModelParams['can']['material'], string> = {
+  'stainless-steel': '0.000050',
+  'carbon-steel': '0.000033',
+};
 
 export type DispenserCommandResult = 'ok' | 'refused';
 
@@ -153,7 +160,10 @@ export class DispenserModel {
     this.clock = clock;
     this.lastTick = clock();
     for (const n of this.params.nozzles) {
-      this.totals.set(n.nozzle, { volume: new Dec(n.volumeTotal ?? '0'), amount: new Dec(n.amountTotal ?? '0') });
+      this.totals.set(n.nozzle, {
+        volume: new Dec(n.volumeTotal ?? '0'),
+        amount: new Dec(n.amountTotal ?? '0'),
+      });
     }
   }
 
@@ -173,18 +183,23 @@ export class DispenserModel {
   /** Meter error at a flow, % (offset plus the interpolated curve). */
   meterErrorPercent(flow: Dec): Dec {
     const { offsetPercent, curve } = this.params.meterError;
-    const points = [...curve].map((p) => ({ flow: new Dec(p.flow), error: new Dec(p.errorPercent) })).sort((a, b) => a.flow.comparedTo(b.flow));
+    const points = [...curve]
+      .map((p) => ({ flow: new Dec(p.flow), error: new Dec(p.errorPercent) }))
+      .sort((a, b) => a.flow.comparedTo(b.flow));
     let curveError = new Dec(0);
     if (points.length === 1) curveError = points[0]!.error;
     else if (points.length > 1) {
       if (flow.lessThanOrEqualTo(points[0]!.flow)) curveError = points[0]!.error;
-      else if (flow.greaterThanOrEqualTo(points[points.length - 1]!.flow)) curveError = points[points.length - 1]!.error;
+      else if (flow.greaterThanOrEqualTo(points[points.length - 1]!.flow))
+        curveError = points[points.length - 1]!.error;
       else {
         for (let i = 1; i < points.length; i++) {
           const a = points[i - 1]!;
           const b = points[i]!;
           if (flow.lessThanOrEqualTo(b.flow)) {
-            curveError = a.error.plus(b.error.minus(a.error).times(flow.minus(a.flow)).div(b.flow.minus(a.flow)));
+            curveError = a.error.plus(
+              b.error.minus(a.error).times(flow.minus(a.flow)).div(b.flow.minus(a.flow)),
+            );
             break;
           }
         }
@@ -233,7 +248,10 @@ export class DispenserModel {
     if (!tx) return formatFixed(new Dec(0), this.params.decimals.volume);
     const error = this.meterErrorPercent(this.flowForError());
     const indicated = tx.trueVolume.times(new Dec(1).plus(error.div(100)));
-    return formatFixed(indicated.toDecimalPlaces(this.params.decimals.volume, Dec.ROUND_DOWN), this.params.decimals.volume);
+    return formatFixed(
+      indicated.toDecimalPlaces(this.params.decimals.volume, Dec.ROUND_DOWN),
+      this.params.decimals.volume,
+    );
   }
 
   /** The flow whose error applies: the delivery's flow (kept after the nozzle stops). */
@@ -247,7 +265,9 @@ export class DispenserModel {
     const tx = this.transaction;
     const volume = new Dec(this.displayedVolume());
     const price = tx?.unitPrice ?? new Dec(0);
-    const amount = volume.times(price).toDecimalPlaces(this.params.decimals.amount, roundingMode(this.params.priceRounding));
+    const amount = volume
+      .times(price)
+      .toDecimalPlaces(this.params.decimals.amount, roundingMode(this.params.priceRounding));
     return formatFixed(amount, this.params.decimals.amount);
   }
 
@@ -329,18 +349,32 @@ export class DispenserModel {
   }
 
   /**
-   * A whole bench delivery: reset, authorize, lift `nozzle`, fill `trueVolume` L at `flow` L/min,
-   * and hang up. Resolves when the delivery is complete (in simulated time).
+   * A whole bench delivery: reset, authorize, then `fill`. For a stand-alone pump (no controller).
    */
   async deliver(options: { nozzle: number; flow: string; trueVolume: string }): Promise<DispenserSnapshot> {
     if (this.nozzleOut) this.hangNozzle();
     this.reset();
-    if (this.authorize() !== 'ok' || this.liftNozzle(options.nozzle) !== 'ok') {
-      throw new Error(`dispenser refused to start a delivery in state ${this.state}`);
-    }
+    if (this.authorize() !== 'ok') throw new Error(`dispenser refused to authorize in state ${this.state}`);
+    return this.fill(options);
+  }
+
+  /**
+   * What the technician does at an authorized pump: lift `nozzle`, fill `trueVolume` L into the can
+   * at `flow` L/min, hang up. Resolves when the delivery is complete (in simulated time). The pump
+   * must have been authorized (by its controller, e.g. the DART driver): otherwise it refuses.
+   */
+  async fill(options: { nozzle: number; flow: string; trueVolume: string }): Promise<DispenserSnapshot> {
+    this.advance();
+    if (this.nozzleOut) throw new Error('a nozzle is already out');
+    if (this.state !== 'authorized') throw new Error(`the pump is ${this.state}, not authorized`);
+    if (this.liftNozzle(options.nozzle) !== 'ok') throw new Error(`nozzle ${options.nozzle} refused`);
     this.stopAtTrueVolume = new Dec(options.trueVolume);
     if (this.setFlow(options.flow) !== 'ok') throw new Error(`flow ${options.flow} L/min refused`);
-    const realMs = new Dec(options.trueVolume).div(options.flow).times(60_000).div(this.params.timeScale).toNumber();
+    const realMs = new Dec(options.trueVolume)
+      .div(options.flow)
+      .times(60_000)
+      .div(this.params.timeScale)
+      .toNumber();
     await new Promise((resolve) => setTimeout(resolve, Math.ceil(realMs) + 5));
     this.advance();
     this.hangNozzle();
@@ -350,23 +384,43 @@ export class DispenserModel {
   /**
    * What the technician reads at the standard can after the last delivery: V_B such that JJG 443's
    * correction V_Bt = V_B·[1 + β_Y(t_J − t_B) + β_B(t_B − 20)] gives back the true volume, rounded to
-   * the neck scale's resolution; and the two temperatures.
+   * the neck scale's resolution; the two temperatures; and the true volume as a reference standard
+   * of the reference-volume method would give it (at the same resolution).
    */
-  canReading(): { canVolume: string; fuelTemperature: string; canTemperature: string } {
+  canReading(): {
+    canVolume: string;
+    fuelTemperature: string;
+    canTemperature: string;
+    referenceVolume: string;
+  } {
     const { can, fuel } = this.params;
     const tJ = new Dec(can.fuelTemperature);
     const tB = new Dec(can.canTemperature);
-    const factor = new Dec(1).plus(new Dec(FUEL_EXPANSION[fuel]).times(tJ.minus(tB))).plus(new Dec(CAN_EXPANSION[can.material]).times(tB.minus(20)));
+    const factor = new Dec(1)
+      .plus(new Dec(FUEL_EXPANSION[fuel]).times(tJ.minus(tB)))
+      .plus(new Dec(CAN_EXPANSION[can.material]).times(tB.minus(20)));
     const trueVolume = this.transaction?.trueVolume ?? new Dec(0);
     const resolution = new Dec(can.resolution);
-    const reading = trueVolume.div(factor).div(resolution).toDecimalPlaces(0, Dec.ROUND_HALF_UP).times(resolution);
-    return { canVolume: reading.toFixed(), fuelTemperature: tJ.toFixed(), canTemperature: tB.toFixed() };
+    const reading = trueVolume
+      .div(factor)
+      .div(resolution)
+      .toDecimalPlaces(0, Dec.ROUND_HALF_UP)
+      .times(resolution);
+    // A master meter or weighing bench would read the true volume itself (reference-volume method).
+    return {
+      canVolume: reading.toFixed(),
+      fuelTemperature: tJ.toFixed(),
+      canTemperature: tB.toFixed(),
+      referenceVolume: trueVolume.toDecimalPlaces(resolution.decimalPlaces(), Dec.ROUND_HALF_UP).toFixed(),
+    };
   }
 
   snapshot(now: number = this.clock()): DispenserSnapshot {
     this.advance(now);
     const tx = this.transaction;
-    const price = tx?.unitPrice ?? new Dec(this.nozzleSpec(this.selected || this.params.nozzles[0]!.nozzle)?.unitPrice ?? '0');
+    const price =
+      tx?.unitPrice ??
+      new Dec(this.nozzleSpec(this.selected || this.params.nozzles[0]!.nozzle)?.unitPrice ?? '0');
     return {
       state: this.state,
       nozzle: this.selected,
