@@ -74,6 +74,8 @@ describe('metrogate verify --auto against a DART dispenser simulator', { timeout
       const result = await verify(sim);
       expect(result.code, result.stderr).toBe(0);
       const record = JSON.parse(result.stdout);
+      // No --rule-set: a dispenser is judged by JJG 443-2023.
+      expect(record.result.ruleSet).toBe('JJG443-2023');
       const deliveries = record.result.tests.filter((t: { test: string }) => t.test === 'delivery');
       expect(deliveries.map((t: { flow: string; errorPercent: string }) => [t.flow, t.errorPercent])).toEqual(
         [

@@ -63,7 +63,7 @@ import {
 
 interface VerifyOptions extends DeviceCliOptions {
   device?: string;
-  ruleSet: string;
+  ruleSet?: string;
   stage: string;
   instrumentId: string;
   instrumentFile?: string;
@@ -94,6 +94,13 @@ interface VerifyOptions extends DeviceCliOptions {
   dataDir?: string;
   json?: boolean;
 }
+
+/** The Chinese rules in force, used when only the device says what is verified. */
+const DEFAULT_RULE_SETS = {
+  scale: 'JJG539-2016',
+  dispenser: 'JJG443-2023',
+  taximeter: 'JJG517-2016',
+} as const;
 
 /** Verification periods when the register does not say (ARCHITECTURE.md "Coverage indicators"). */
 const DEFAULT_PERIOD_MONTHS = { scale: 12, dispenser: 6, taximeter: 12 } as const;
@@ -133,7 +140,12 @@ export function registerVerify(program: Command, context: CliContext): void {
         'step asks for its values. The result is stored as a chained record in the data directory.',
     )
     .option('--device <driver>', 'scale driver id (see `metrogate drivers`), e.g. scale-mtsics')
-    .addOption(new Option('--rule-set <id>', 'rule set').choices([...RULE_SET_IDS]).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--rule-set <id>',
+        'rule set (default for a --device: JJG539-2016, JJG443-2023 or JJG517-2016 by its kind)',
+      ).choices([...RULE_SET_IDS]),
+    )
     .addOption(new Option('--stage <stage>', 'verification stage').choices([...STAGES]).default('initial'))
     .requiredOption('--instrument-id <id>', 'register id of the instrument (器具编号)')
     .option(
@@ -209,6 +221,22 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
     : undefined;
   rl?.on('close', () => abort.abort(new Error('input closed')));
   try {
+    if (options.ruleSet === undefined) {
+      if (!options.device) {
+        throw new MetrogateError(
+          'MG_ERR_INPUT_INVALID',
+          '--rule-set: required when no --device says the instrument kind',
+          { path: '--rule-set' },
+        );
+      }
+      options.ruleSet = DEFAULT_RULE_SETS[getDriver(options.device).kind as keyof typeof DEFAULT_RULE_SETS];
+      if (!options.ruleSet)
+        throw new MetrogateError(
+          'MG_ERR_INPUT_INVALID',
+          `--rule-set: no default for ${options.device}; name one`,
+          { path: '--rule-set' },
+        );
+    }
     if (!isRuleSetId(options.ruleSet)) {
       throw new MetrogateError(
         'MG_ERR_INPUT_INVALID',

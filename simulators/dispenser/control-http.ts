@@ -5,7 +5,7 @@
  * simulators/README.md.
  *
  *   GET    /state                          every pump's state, display and totals
- *   POST   /pumps/:address/fill     {nozzle?, flow?, volume?}   fill the can at an authorized pump
+ *   POST   /pumps/:address/fill     {nozzle?, flow?, volume?} | {nozzle?, profile: [{flow, volume}…]}
  *   POST   /pumps/:address/deliver  {nozzle?, flow?, volume?}   reset, authorize and fill (no controller)
  *   POST   /pumps/:address/lift     {nozzle}                    lift a nozzle
  *   POST   /pumps/:address/hang                                 hang the nozzle up
@@ -37,6 +37,11 @@ const fillSchema = z.object({
   nozzle: z.number().int().min(1).max(15).default(1),
   flow: decimalText.optional(),
   volume: decimalText.default('20'),
+  /** Stretches of a delivery at changing flow (slow start, full flow, slow finish). */
+  profile: z
+    .array(z.object({ flow: decimalText, volume: decimalText }))
+    .min(1)
+    .optional(),
 });
 
 const paramsSchema = z

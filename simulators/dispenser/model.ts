@@ -107,7 +107,21 @@ interface Transaction {
   nozzle: number;
   /** True volume delivered so far, L (exact). */
   trueVolume: Dec;
+  /**
+   * Volume the meter counted so far, L (exact): each stretch of flow adds its true volume times
+   * (1 + error at that flow), so a delivery whose flow changes is measured as a real meter would.
+   */
+  meteredVolume: Dec;
   unitPrice: Dec;
+}
+
+export interface FillOptions {
+  nozzle: number;
+  /** One stretch: this flow (L/min; default maxFlow) until `trueVolume` L (default 20). */
+  flow?: string;
+  trueVolume?: string;
+  /** Or several stretches in turn, each `volume` L at `flow` L/min. */
+  profile?: { flow: string; volume: string }[];
 }
 
 export interface DispenserSnapshot {
@@ -215,15 +229,18 @@ export class DispenserModel {
     const tx = this.transaction;
     if (this.state !== 'filling' || !tx || this.flow.isZero()) return;
     let added = this.flow.times(elapsedMinutes);
+    const meter = (volume: Dec) => volume.times(new Dec(1).plus(this.meterErrorPercent(this.flow).div(100)));
     if (this.stopAtTrueVolume && tx.trueVolume.plus(added).greaterThanOrEqualTo(this.stopAtTrueVolume)) {
       added = this.stopAtTrueVolume.minus(tx.trueVolume);
       tx.trueVolume = this.stopAtTrueVolume;
+      tx.meteredVolume = tx.meteredVolume.plus(meter(added));
       this.stopAtTrueVolume = undefined;
       this.flow = new Dec(0);
-      this.finish('completed');
+      if (this.finishAtTarget) this.finish('completed');
       return;
     }
     tx.trueVolume = tx.trueVolume.plus(added);
+    tx.meteredVolume = tx.meteredVolume.plus(meter(added));
     const maxAmount = new Dec(this.params.maxAmount);
     if (maxAmount.greaterThan(0) && new Dec(this.displayedAmount()).greaterThanOrEqualTo(maxAmount)) {
       this.flow = new Dec(0);
@@ -246,19 +263,14 @@ export class DispenserModel {
   private displayedVolume(): string {
     const tx = this.transaction;
     if (!tx) return formatFixed(new Dec(0), this.params.decimals.volume);
-    const error = this.meterErrorPercent(this.flowForError());
-    const indicated = tx.trueVolume.times(new Dec(1).plus(error.div(100)));
     return formatFixed(
-      indicated.toDecimalPlaces(this.params.decimals.volume, Dec.ROUND_DOWN),
+      tx.meteredVolume.toDecimalPlaces(this.params.decimals.volume, Dec.ROUND_DOWN),
       this.params.decimals.volume,
     );
   }
 
-  /** The flow whose error applies: the delivery's flow (kept after the nozzle stops). */
-  private deliveryFlow = new Dec(0);
-  private flowForError(): Dec {
-    return this.deliveryFlow;
-  }
+  /** Whether reaching the fill target completes the delivery (last stretch of a profile) or only stops the flow. */
+  private finishAtTarget = true;
 
   /** Amount = displayed volume × unit price, rounded to DPAMO with the configured rounding. */
   private displayedAmount(): string {
@@ -325,7 +337,6 @@ export class DispenserModel {
     if (value.isNegative() || value.greaterThan(this.params.maxFlow)) return 'refused';
     if (this.state !== 'filling') return 'refused';
     this.flow = value;
-    if (!value.isZero()) this.deliveryFlow = value;
     return 'ok';
   }
 
@@ -342,16 +353,20 @@ export class DispenserModel {
 
   private startTransaction(): void {
     const spec = this.nozzleSpec(this.selected)!;
-    this.transaction = { nozzle: this.selected, trueVolume: new Dec(0), unitPrice: new Dec(spec.unitPrice) };
+    this.transaction = {
+      nozzle: this.selected,
+      trueVolume: new Dec(0),
+      meteredVolume: new Dec(0),
+      unitPrice: new Dec(spec.unitPrice),
+    };
     this.state = 'filling';
     this.flow = new Dec(0);
-    this.deliveryFlow = new Dec(0);
   }
 
   /**
    * A whole bench delivery: reset, authorize, then `fill`. For a stand-alone pump (no controller).
    */
-  async deliver(options: { nozzle: number; flow: string; trueVolume: string }): Promise<DispenserSnapshot> {
+  async deliver(options: FillOptions): Promise<DispenserSnapshot> {
     if (this.nozzleOut) this.hangNozzle();
     this.reset();
     if (this.authorize() !== 'ok') throw new Error(`dispenser refused to authorize in state ${this.state}`);
@@ -359,24 +374,38 @@ export class DispenserModel {
   }
 
   /**
-   * What the technician does at an authorized pump: lift `nozzle`, fill `trueVolume` L into the can
-   * at `flow` L/min, hang up. Resolves when the delivery is complete (in simulated time). The pump
-   * must have been authorized (by its controller, e.g. the DART driver): otherwise it refuses.
+   * What the technician does at an authorized pump: lift `nozzle`, fill the can, hang up. Either
+   * `trueVolume` L at one `flow` (L/min), or a `profile` of stretches (e.g. slow start, full flow,
+   * slow finish), each measured at its own flow's error. Resolves when the delivery is complete (in
+   * simulated time). The pump must have been authorized (by its controller, e.g. the DART driver).
    */
-  async fill(options: { nozzle: number; flow: string; trueVolume: string }): Promise<DispenserSnapshot> {
+  async fill(options: FillOptions): Promise<DispenserSnapshot> {
     this.advance();
     if (this.nozzleOut) throw new Error('a nozzle is already out');
     if (this.state !== 'authorized') throw new Error(`the pump is ${this.state}, not authorized`);
+    const stretches = options.profile ?? [
+      { flow: options.flow ?? this.params.maxFlow, volume: options.trueVolume ?? '20' },
+    ];
+    if (stretches.length === 0) throw new Error('an empty flow profile');
     if (this.liftNozzle(options.nozzle) !== 'ok') throw new Error(`nozzle ${options.nozzle} refused`);
-    this.stopAtTrueVolume = new Dec(options.trueVolume);
-    if (this.setFlow(options.flow) !== 'ok') throw new Error(`flow ${options.flow} L/min refused`);
-    const realMs = new Dec(options.trueVolume)
-      .div(options.flow)
-      .times(60_000)
-      .div(this.params.timeScale)
-      .toNumber();
-    await new Promise((resolve) => setTimeout(resolve, Math.ceil(realMs) + 5));
-    this.advance();
+    let target = this.transaction!.trueVolume;
+    for (const [index, stretch] of stretches.entries()) {
+      target = target.plus(stretch.volume);
+      this.stopAtTrueVolume = target;
+      this.finishAtTarget = index === stretches.length - 1;
+      if (this.setFlow(stretch.flow) !== 'ok') {
+        this.hangNozzle();
+        throw new Error(`flow ${stretch.flow} L/min refused`);
+      }
+      const realMs = new Dec(stretch.volume)
+        .div(stretch.flow)
+        .times(60_000)
+        .div(this.params.timeScale)
+        .toNumber();
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(realMs) + 5));
+      this.advance();
+    }
+    this.finishAtTarget = true;
     this.hangNozzle();
     return this.snapshot();
   }
