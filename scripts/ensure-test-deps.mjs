@@ -11,6 +11,8 @@ const REQUIRED = [
   { pkg: 'python3-pymodbus', check: ['/usr/bin/python3', ['-c', 'import pymodbus']] },
   // Only a Recommends of python3-pymodbus, but its RTU server needs it.
   { pkg: 'python3-serial-asyncio', check: ['/usr/bin/python3', ['-c', 'import serial_asyncio']] },
+  { pkg: 'influxdb', check: ['influxd', ['version']] },
+  { pkg: 'mosquitto', check: ['test', ['-x', '/usr/sbin/mosquitto']] },
   // pdftotext, pdfinfo, pdffonts: the certificate tests read the PDFs with an independent reader.
   { pkg: 'poppler-utils', check: ['pdftotext', ['-v']] },
 ];

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { stderrLogger } from '../../drivers/logger.js';
 import { registerCertificate } from './certificate.js';
+import { registerConfig } from './config.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerDrivers } from './drivers.js';
@@ -48,6 +49,7 @@ export function buildProgram(context: CliContext): Command {
   // Adds `records certificate` to the records command, so it comes after it.
   registerCertificate(program, context);
   registerStandards(program, context);
+  registerConfig(program, context);
   registerDrivers(program);
   return program;
 }
