@@ -16,6 +16,7 @@ import { registerRecords } from './records.js';
 import { registerScan } from './scan.js';
 import { registerSim } from './sim.js';
 import { registerStandards } from './standards.js';
+import { registerStart } from './start.js';
 import { registerVerify } from './verify.js';
 import { VERSION } from './version.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(context: CliContext): Command {
     });
   registerDemo(program, context);
   registerEvaluate(program, context);
+  registerStart(program, context);
   registerRead(program, context);
   registerScan(program, context);
   registerSim(program, context);

@@ -75,4 +75,51 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'outbox of points for InfluxDB, with its depth and drop counters',
+    sql: `
+      -- AUTOINCREMENT: ids are never reused, even after the table was emptied, so an id a sink
+      -- read before a restart or an overflow can never name a newer point.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        point TEXT NOT NULL
+      );
+      -- depth is kept here in the same transactions as the rows (COUNT(*) walks the whole table);
+      -- dropped counts points removed by the size cap since the outbox was created.
+      CREATE TABLE outbox_counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      );
+      INSERT INTO outbox_counters (name, value) VALUES ('depth', 0), ('dropped', 0);
+    `,
+  },
+  {
+    version: 3,
+    description: 'MQTT events (verifications) waiting for the broker to acknowledge them',
+    sql: `
+      -- A row is deleted when the broker acknowledged the publish (PUBACK); rows left here after a
+      -- crash or an outage are published again, oldest first. topic is relative to the configured
+      -- prefix, so a changed prefix still receives them. AUTOINCREMENT keeps ids (the order) rising.
+      CREATE TABLE mqtt_pending (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        retain INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
+    description: 'how far each exporter (records to InfluxDB and MQTT) has got',
+    sql: `
+      -- The service exports verification records as they appear (metrogate verify may run while it
+      -- is down); the position moves in the same transaction as the points it queued.
+      CREATE TABLE export_positions (
+        name TEXT PRIMARY KEY,
+        sequence INTEGER NOT NULL
+      );
+    `,
+  },
 ];

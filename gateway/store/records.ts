@@ -149,6 +149,21 @@ export class RecordStore {
     return rows.map((row) => parseRow(row));
   }
 
+  /** Records after `sequence` (exclusive), oldest first, at most `limit`: what an exporter has not seen yet. */
+  after(sequence: number, limit: number): StoredVerificationRecord[] {
+    const rows = this.db
+      .prepare(
+        'SELECT id, payload, hash, hmac FROM verification_records WHERE sequence > ? ORDER BY sequence ASC LIMIT ?',
+      )
+      .all(sequence, Math.max(0, Math.trunc(limit))) as {
+      id: string;
+      payload: string;
+      hash: string;
+      hmac: string;
+    }[];
+    return rows.map((row) => parseRow(row));
+  }
+
   /**
    * The record with that id, or undefined. A record whose content no longer matches its seal is
    * refused (MG_ERR_RECORD_CHAIN_BROKEN): altered data must not reach a certificate.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AuditTrail, type NewAuditEntry, type StoredAuditEntry } from './audit.js';
 import { DATABASE_FILE, openDatabase, type SqliteDatabase, storeError } from './database.js';
 import type { ChainReport, KeySource } from './hash-chain.js';
+import { type OutboxOptions, SqliteOutbox } from './outbox.js';
 import { createRecordKey, readRecordKey, recordKeyPath } from './record-key.js';
 import type { SoftwareId } from './record-types.js';
 import { RecordStore } from './records.js';
@@ -21,6 +22,8 @@ export interface OpenStoreOptions {
   now?: () => Date;
   /** The software id stamped on records; by default computed from the running code. */
   software?: SoftwareId;
+  /** Size cap of the outbox of points for InfluxDB. */
+  outbox?: OutboxOptions;
 }
 
 export interface StoreVerification {
@@ -33,6 +36,8 @@ export class MetrogateStore {
   readonly records: RecordStore;
   readonly audit: AuditTrail;
   readonly standards: StandardsStore;
+  /** Points on their way to InfluxDB (durable; the sinks drain it). */
+  readonly outbox: SqliteOutbox;
   readonly databasePath: string;
 
   private constructor(
@@ -49,6 +54,7 @@ export class MetrogateStore {
     });
     this.audit = new AuditTrail(db, keys, now);
     this.standards = new StandardsStore(db, this.audit, now);
+    this.outbox = new SqliteOutbox(db, options.outbox);
   }
 
   static open(options: OpenStoreOptions): MetrogateStore {
