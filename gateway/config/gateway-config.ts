@@ -49,6 +49,48 @@ const backoffSchema = z
   })
   .strict();
 
+const rateText = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .pipe(z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'expected a rate between 0 and 1, e.g. "0.90"'));
+
+/**
+ * Coverage indicators (contracts.md §6): verification periods per kind (an instrument's own period
+ * in the register wins), targets per region and kind (the most specific rule wins; 0.90 is the city
+ * plans' figure, the national plan's 0.95 is one line away), and when the indicators are recomputed.
+ */
+export const coverageConfigSchema = z
+  .object({
+    periods: z
+      .object({
+        scale: z.number().int().min(1).max(120).default(12),
+        dispenser: z.number().int().min(1).max(120).default(6),
+        taximeter: z.number().int().min(1).max(120).default(12),
+      })
+      .strict()
+      .default({ scale: 12, dispenser: 6, taximeter: 12 }),
+    targets: z
+      .object({
+        default: rateText.default('0.90'),
+        rules: z
+          .array(
+            z
+              .object({ region: z.string().min(1).optional(), kind: z.enum(['scale', 'dispenser', 'taximeter']).optional(), target: rateText })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ default: '0.90', rules: [] }),
+    /** Local time of the daily recomputation (HH:MM). */
+    recomputeAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').default('02:00'),
+  })
+  .strict();
+
+export type CoverageConfig = z.infer<typeof coverageConfigSchema>;
+
+export const DEFAULT_COVERAGE_CONFIG: CoverageConfig = coverageConfigSchema.parse({});
+
 export const gatewayConfigSchema = z
   .object({
     version: z.literal(CURRENT_CONFIG_VERSION),
@@ -120,6 +162,7 @@ export const gatewayConfigSchema = z
       .strict()
       .default({}),
     verification: verificationConfigSchema.default({ overrides: {} }),
+    coverage: coverageConfigSchema.default(DEFAULT_COVERAGE_CONFIG),
   })
   .strict();
 

@@ -122,4 +122,40 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'register of instruments and their verification history (coverage indicators)',
+    sql: `
+      -- contracts.md §5. period_months NULL means the kind's default period (from config).
+      CREATE TABLE instruments (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('scale', 'dispenser', 'taximeter')),
+        category TEXT NOT NULL DEFAULT '',
+        region TEXT NOT NULL,
+        owner TEXT NOT NULL DEFAULT '',
+        site TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('in-use', 'scrapped')),
+        registered TEXT NOT NULL,
+        scrapped TEXT,
+        period_months INTEGER CHECK (period_months IS NULL OR period_months > 0)
+      );
+      CREATE INDEX instruments_region_kind ON instruments (region, kind);
+
+      -- One row per verification of an instrument: imported (source 'import') or made by the gateway
+      -- (source 'gateway', record = the verification record id). standards_valid: 1 when every
+      -- reference standard used was within its own calibration period that day, 0 when one was not,
+      -- NULL when no standards were recorded (traceability coverage counts only the known ones).
+      CREATE TABLE verification_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        instrument_id TEXT NOT NULL,
+        date TEXT NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail')),
+        record TEXT,
+        source TEXT NOT NULL CHECK (source IN ('import', 'gateway')),
+        standards_valid INTEGER CHECK (standards_valid IS NULL OR standards_valid IN (0, 1))
+      );
+      CREATE INDEX verification_history_instrument ON verification_history (instrument_id, date);
+      CREATE UNIQUE INDEX verification_history_key ON verification_history (instrument_id, date, verdict, IFNULL(record, ''));
+    `,
+  },
 ];
