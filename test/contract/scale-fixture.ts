@@ -70,7 +70,10 @@ export async function startScaleFixture(options: ScaleFixtureOptions): Promise<S
             : { host: 'memory' };
   const config = definition.configSchema.parse({
     ...where,
-    timeoutMs: options.timeoutMs ?? 300,
+    // A pty or a socket shares two cores with the simulator and the rest of the suite; a tight
+    // deadline there tests the machine's load, not the driver. Memory links stay tight.
+    timeoutMs:
+      options.timeoutMs ?? (endpoint.kind === 'memory' || endpoint.kind === 'modbus-memory' ? 300 : 1000),
     ...options.driverConfig,
   });
   const busPool = new ModbusBusPool();
