@@ -13,6 +13,7 @@ import { registerEvaluate } from './evaluate.js';
 import { EXIT_BAD_INPUT } from './output.js';
 import { registerRead } from './read.js';
 import { registerRecords } from './records.js';
+import { registerRegistry } from './registry.js';
 import { registerScan } from './scan.js';
 import { registerSim } from './sim.js';
 import { registerStandards } from './standards.js';
@@ -51,6 +52,7 @@ export function buildProgram(context: CliContext): Command {
   // Adds `records certificate` to the records command, so it comes after it.
   registerCertificate(program, context);
   registerStandards(program, context);
+  registerRegistry(program, context);
   registerConfig(program, context);
   registerDrivers(program);
   return program;

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { MetrogateError } from '../../drivers/errors.js';
+import { recordToHistory } from '../registry/history.js';
 import { canonicalJson } from './canonical-json.js';
 import type { SqliteDatabase } from './database.js';
 import {
@@ -120,14 +121,21 @@ export class RecordStore {
     parseOrThrow(newRecordSchema, record, 'verification record');
     const software = this.software();
     const recordedAt = this.now().toISOString();
-    const { body, seal } = this.chain.append((link) => ({
-      ...record,
-      performedAt: record.performedAt ?? recordedAt,
-      recordedAt,
-      software,
-      ...link,
-    }));
-    return { ...body, ...seal };
+    // The history row (gateway/registry/history.ts) commits with the record or not at all.
+    return this.db
+      .transaction(() => {
+        const { body, seal } = this.chain.append((link) => ({
+          ...record,
+          performedAt: record.performedAt ?? recordedAt,
+          recordedAt,
+          software,
+          ...link,
+        }));
+        const stored: StoredVerificationRecord = { ...body, ...seal };
+        recordToHistory({ db: this.db }, stored);
+        return stored;
+      })
+      .immediate();
   }
 
   count(): number {
