@@ -7,6 +7,7 @@ import { stderrLogger } from '../../drivers/logger.js';
 import { registerCertificate } from './certificate.js';
 import { registerConfig } from './config.js';
 import type { CliContext } from './context.js';
+import { registerCoverage } from './coverage.js';
 import { registerDemo } from './demo.js';
 import { registerDrivers } from './drivers.js';
 import { registerEvaluate } from './evaluate.js';
@@ -53,6 +54,7 @@ export function buildProgram(context: CliContext): Command {
   registerCertificate(program, context);
   registerStandards(program, context);
   registerRegistry(program, context);
+  registerCoverage(program, context);
   registerConfig(program, context);
   registerDrivers(program);
   return program;

@@ -302,3 +302,45 @@ export function gatewayPoint(health: GatewayHealth): OutboxPoint {
     timestamp: nanoseconds(health.at),
   };
 }
+
+/** What a `coverage` point carries: a coverage row of contracts.md §6 (gateway/coverage/report.ts). */
+export interface CoveragePointRow {
+  region: string;
+  kind: string;
+  inUse: number;
+  due: number;
+  inspected: number;
+  inspectionRate: string | null;
+  valid: number;
+  validRate: string | null;
+  overdue: number;
+  passRate: string | null;
+}
+
+/**
+ * One region × kind's coverage on one day → one `coverage` point (tags region and kind). `at` is
+ * the time that stands for the day — gateway/coverage/service.ts passes local midnight of the
+ * period's last day, so that every update of the same day writes the same series and timestamp and
+ * overwrites the day's point instead of adding one. `verified_on_time` is the row's `inspected`.
+ * Counts are integers, rates floats (the 4-place decimal of the row); a rate with a zero
+ * denominator (null) is left out of the point, not written as 0: InfluxDB has no null.
+ */
+export function coveragePoint(row: CoveragePointRow, at: Date | number): OutboxPoint {
+  const fields: Record<string, FieldValue> = {
+    due: { integer: row.due },
+    verified_on_time: { integer: row.inspected },
+    valid: { integer: row.valid },
+    in_use: { integer: row.inUse },
+    overdue: { integer: row.overdue },
+  };
+  const rates = { inspection_rate: row.inspectionRate, valid_rate: row.validRate, pass_rate: row.passRate };
+  for (const [name, text] of Object.entries(rates)) {
+    if (text !== null) fields[name] = { float: Number(text) };
+  }
+  return {
+    measurement: 'coverage',
+    tags: tagSet({ region: row.region, kind: row.kind }),
+    fields,
+    timestamp: nanoseconds(at),
+  };
+}

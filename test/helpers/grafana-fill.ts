@@ -9,9 +9,8 @@
  *   judged, and turned into points by the service's RecordExporter (pass and fail for every
  *   district × kind, under several rule sets);
  * - coverage rows (contracts.md §6) per district × kind × day for the nine districts of Mianyang.
- *   Nothing in gateway/ writes coverage points yet, so `coveragePointFromRow` maps a row onto the
- *   `coverage` schema of ARCHITECTURE.md / MEASUREMENT_SCHEMAS; the test checks that it uses exactly
- *   that schema, and it is to be replaced by the gateway's own mapper once there is one.
+ *   `coveragePointFromRow` maps them through the gateway's own `coveragePoint` (the one
+ *   gateway/coverage/service.ts publishes with); the test checks it against MEASUREMENT_SCHEMAS.
  *
  * All of it goes into the store's SQLite outbox and reaches influxd through the gateway's InfluxSink.
  * Values come from a seeded generator: the same `now` gives the same points. The first value of
@@ -20,15 +19,10 @@
  * with those selected too.
  */
 import type { Reading } from '../../drivers/contract.js';
-import type {
-  DeviceState,
-  FieldValue,
-  OutboxPoint,
-  SchedulerStats,
-} from '../../gateway/runtime/contracts.js';
+import type { DeviceState, OutboxPoint, SchedulerStats } from '../../gateway/runtime/contracts.js';
 import { RecordExporter } from '../../gateway/runtime/record-export.js';
 import { InfluxSink } from '../../gateway/sinks/influx.js';
-import { gatewayPoint, nanoseconds, ReadingPointMapper } from '../../gateway/sinks/points.js';
+import { coveragePoint, gatewayPoint, ReadingPointMapper } from '../../gateway/sinks/points.js';
 import type { NewVerificationRecord, RecordStandard } from '../../gateway/store/record-types.js';
 import { MetrogateStore } from '../../gateway/store/store.js';
 import { evaluate } from '../../gateway/verification/evaluate.js';
@@ -73,27 +67,11 @@ export interface CoverageRow {
 }
 
 /**
- * A coverage row → one `coverage` point (ARCHITECTURE.md "Storage"): `verified_on_time` is the
- * row's `inspected`; a rate with a zero denominator (null) is left out, as InfluxDB has no null.
+ * A coverage row → one `coverage` point, by the gateway's own mapper (gateway/sinks/points.ts
+ * `coveragePoint`, which gateway/coverage/service.ts publishes with).
  */
 export function coveragePointFromRow(row: CoverageRow, at: Date): OutboxPoint {
-  const fields: Record<string, FieldValue> = {
-    due: { integer: row.due },
-    verified_on_time: { integer: row.inspected },
-    valid: { integer: row.valid },
-    in_use: { integer: row.inUse },
-    overdue: { integer: row.overdue },
-  };
-  const rates = { inspection_rate: row.inspectionRate, valid_rate: row.validRate, pass_rate: row.passRate };
-  for (const [name, rate] of Object.entries(rates)) {
-    if (rate !== null) fields[name] = { float: Number(rate) };
-  }
-  return {
-    measurement: 'coverage',
-    tags: { kind: row.kind, region: row.region },
-    fields,
-    timestamp: nanoseconds(at),
-  };
+  return coveragePoint(row, at);
 }
 
 /** mulberry32: small, seeded, good enough to vary test data. */

@@ -1,0 +1,76 @@
+/**
+ * The recall list: instruments in use that fell due in the period and were not verified in it
+ * (contracts.md §6 "overdue"), with what a recall letter needs — owner, site, the due date and how
+ * many days it is past at the end of the period.
+ */
+import type { CoverageConfig } from '../config/gateway-config.js';
+import type { SqliteDatabase } from '../store/database.js';
+import { addMonths, daysBetween, formatDate, parseDate } from './dates.js';
+import { type CoverageState, periodMonthsOf } from './engine.js';
+import { compareRegionKind } from './report.js';
+
+export interface OverdueInstrument {
+  instrument: string;
+  region: string;
+  kind: string;
+  owner: string;
+  site: string;
+  /** Last verification before the period plus the period, or the registration date if none. */
+  dueDate: string;
+  /** Days from the due date to the end of the period (0 when it fell due that day). */
+  daysOverdue: number;
+  /** The last verification before the period, or null. */
+  lastVerified: string | null;
+}
+
+export function overdueInstruments(
+  db: SqliteDatabase,
+  state: CoverageState,
+  config: CoverageConfig,
+): OverdueInstrument[] {
+  const instrument = db.prepare(
+    'SELECT id, region, kind, owner, site, registered, period_months FROM instruments WHERE rowid = ?',
+  );
+  const lastBefore = db
+    .prepare('SELECT max(date) FROM verification_history WHERE instrument_id = ? AND date < ?')
+    .pluck();
+  const list: OverdueInstrument[] = [];
+  db.transaction(() => {
+    for (const rowid of state.overdueRowids()) {
+      const row = instrument.get(rowid) as
+        | {
+            id: string;
+            region: string;
+            kind: string;
+            owner: string;
+            site: string;
+            registered: string;
+            period_months: number | null;
+          }
+        | undefined;
+      if (!row) continue;
+      const last = lastBefore.get(row.id, state.fromText) as string | null;
+      const lastDay = last === null ? undefined : parseDate(last);
+      const dueDay =
+        lastDay === undefined
+          ? parseDate(row.registered)
+          : addMonths(lastDay, periodMonthsOf(config, row.kind, row.period_months));
+      if (dueDay === undefined) continue;
+      list.push({
+        instrument: row.id,
+        region: row.region,
+        kind: row.kind,
+        owner: row.owner,
+        site: row.site,
+        dueDate: formatDate(dueDay),
+        daysOverdue: daysBetween(dueDay, state.period.to),
+        lastVerified: last,
+      });
+    }
+  })();
+  return list.sort(
+    (a, b) =>
+      compareRegionKind(a, b) ||
+      (a.dueDate === b.dueDate ? (a.instrument < b.instrument ? -1 : 1) : a.dueDate < b.dueDate ? -1 : 1),
+  );
+}
