@@ -31,6 +31,11 @@ export const ERROR_CODES = {
   MG_ERR_RECORD_CHAIN_BROKEN: 'a stored verification record was altered, removed or reordered',
   MG_ERR_STORE_FAILED: 'the local database could not be opened or written',
   MG_ERR_NOT_FOUND: 'no record, instrument or standard with that id',
+  MG_ERR_UNAUTHORIZED: 'no valid access token was given (HTTP 401)',
+  MG_ERR_FORBIDDEN: "the access token's role does not allow this (HTTP 403)",
+  MG_ERR_BODY_TOO_LARGE: 'the request body is larger than the limit (HTTP 413)',
+  MG_ERR_RATE_LIMITED: 'too many requests from this client; retry later (HTTP 429)',
+  MG_ERR_INTERNAL: 'an unexpected error inside the gateway; its log has the details',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -15,6 +15,10 @@ const REQUIRED = [
   { pkg: 'mosquitto', check: ['test', ['-x', '/usr/sbin/mosquitto']] },
   // pdftotext, pdfinfo, pdffonts: the certificate tests read the PDFs with an independent reader.
   { pkg: 'poppler-utils', check: ['pdftotext', ['-v']] },
+  // The web dashboards' end-to-end test drives Debian's chromium through playwright-core.
+  { pkg: 'chromium', check: ['test', ['-x', '/usr/bin/chromium']] },
+  // Chinese glyphs for the pages chromium renders (the screenshots kept as test artefacts).
+  { pkg: 'fonts-wqy-microhei', check: ['sh', ['-c', 'fc-list :lang=zh | grep -q .']] },
 ];
 
 function works([command, args]) {

@@ -135,18 +135,27 @@ describe('MqttSink on Mosquitto', () => {
     sink.publishDeviceState('scale1', 'offline', { code: 'MG_ERR_PORT_DISCONNECTED', message: 'gone' });
     sink.publishDeviceState('scale1', 'online');
 
-    const demoted = JSON.parse(
-      (await readRetained(broker.url, `${PREFIX}/devices/line%2F2/status`)) ?? 'null',
-    );
+    // The publishes are asynchronous: read the retained status until the last one has arrived (a
+    // loaded machine may take a while), then check what it says.
+    const settled = async (topic: string, state: string) => {
+      let last: Record<string, unknown> | null = null;
+      for (let attempt = 0; attempt < 40; attempt++) {
+        last = JSON.parse((await readRetained(broker.url, topic)) ?? 'null');
+        if (last?.state === state) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return last;
+    };
+    const demoted = await settled(`${PREFIX}/devices/line%2F2/status`, 'demoted');
     expect(demoted).toMatchObject({
       device: 'line/2',
       state: 'demoted',
       code: 'MG_ERR_TIMEOUT',
       message: 'no answer from /dev/ttyUSB1 at 9600 8E1 within 500 ms',
     });
-    const scale = JSON.parse((await readRetained(broker.url, `${PREFIX}/devices/scale1/status`)) ?? 'null');
+    const scale = await settled(`${PREFIX}/devices/scale1/status`, 'online');
     expect(scale).toMatchObject({ device: 'scale1', state: 'online' });
-    expect(scale.code).toBeUndefined();
+    expect(scale?.code).toBeUndefined();
   });
 
   it('publishes verification events with QoS 1 and coverage rows retained', async () => {

@@ -16,9 +16,11 @@ import { registerRead } from './read.js';
 import { registerRecords } from './records.js';
 import { registerRegistry } from './registry.js';
 import { registerScan } from './scan.js';
+import { registerServe } from './serve.js';
 import { registerSim } from './sim.js';
 import { registerStandards } from './standards.js';
 import { registerStart } from './start.js';
+import { registerToken } from './token.js';
 import { registerVerify } from './verify.js';
 import { VERSION } from './version.js';
 
@@ -55,6 +57,8 @@ export function buildProgram(context: CliContext): Command {
   registerStandards(program, context);
   registerRegistry(program, context);
   registerCoverage(program, context);
+  registerServe(program, context);
+  registerToken(program, context);
   registerConfig(program, context);
   registerDrivers(program);
   return program;

@@ -26,13 +26,14 @@ import { createDriverDeps } from '../../drivers/transport/factory.js';
 import { ModbusBusPool } from '../../drivers/transport/modbus-client.js';
 import { renderCertificate } from '../certificates/index.js';
 import { loadVerificationConfig, overridesOf } from '../config/verification-config.js';
+import { DEFAULT_PERIOD_MONTHS, recordBenchResult, relativeStandardsFor } from '../store/bench-record.js';
 import { auditOverrideChange } from '../store/override-audit.js';
 import type { RecordInstrument, RecordStandard } from '../store/record-types.js';
 import { type ReferenceStandard, toRecordStandard } from '../store/standards.js';
 import { checkStandardsDue, checkStandardsFor } from '../store/standards-check.js';
 import type { MetrogateStore } from '../store/store.js';
 import { dispenserTestPlan } from '../verification/dispenser/index.js';
-import { evaluate, isRuleSetId } from '../verification/evaluate.js';
+import { isRuleSetId } from '../verification/evaluate.js';
 import { runGuidedDispenser } from '../verification/guided-dispenser.js';
 import { runGuidedScale } from '../verification/guided-scale.js';
 import { runGuidedTaximeter } from '../verification/guided-taximeter.js';
@@ -101,19 +102,6 @@ const DEFAULT_RULE_SETS = {
   dispenser: 'JJG443-2023',
   taximeter: 'JJG517-2016',
 } as const;
-
-/** Verification periods when the register does not say (ARCHITECTURE.md "Coverage indicators"). */
-const DEFAULT_PERIOD_MONTHS = { scale: 12, dispenser: 6, taximeter: 12 } as const;
-
-function addMonths(isoDate: string, months: number): string {
-  const [y, m, d] = isoDate.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const target = new Date(Date.UTC(y, m - 1 + months, 1));
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(d, lastDay));
-  // Valid through the day before the same date `months` later.
-  target.setUTCDate(target.getUTCDate() - 1);
-  return target.toISOString().slice(0, 10);
-}
 
 function readStructured(file: string, flag: string): Record<string, unknown> {
   try {
@@ -529,22 +517,21 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
       }
     }
 
-    const bench = { ruleSet: options.ruleSet, stage, instrument, tests };
-    const result: EvaluationResult = evaluate(bench, { overrides });
-    if (kind !== 'scale') usedStandards = relativeStandardsFor(result, standards, today);
     auditOverrideChange(store.audit, options.ruleSet, overrides[options.ruleSet] ?? {}, operator);
-    const performedAt = new Date().toISOString();
-    const period = options.periodMonths ? Number(options.periodMonths) : DEFAULT_PERIOD_MONTHS[kind];
-    const record = store.records.append({
-      instrument: recordInstrument,
-      bench,
-      result,
-      ...(result.verdict === 'pass' ? { validUntil: addMonths(performedAt, period) } : {}),
-      ...(deviceInfo ? { device: deviceInfo } : {}),
+    const record = recordBenchResult(store, {
+      ruleSet: options.ruleSet,
+      stage,
+      instrument,
+      tests,
+      recordInstrument,
+      overrides,
       operator,
-      standards: usedStandards,
-      performedAt,
+      standards: (result) =>
+        kind === 'scale' ? usedStandards : relativeStandardsFor(result, standards, today),
+      ...(deviceInfo ? { device: deviceInfo } : {}),
+      periodMonths: options.periodMonths ? Number(options.periodMonths) : DEFAULT_PERIOD_MONTHS[kind],
     });
+    const { result } = record;
     if (options.certificate) {
       writeFileSync(options.certificate, await renderCertificate(record, { language: options.lang }));
     }
@@ -640,36 +627,4 @@ function answerList(file: string): Record<string, unknown>[] {
       { path: file },
     );
   return value as Record<string, unknown>[];
-}
-
-/**
- * Cans and pulse generators against the strictest relative MPE the result applied (a can against a
- * dispenser's MPE %, a pulse generator against a bench distance MPE as a share of the distance);
- * thermometers and anything else are checked for their due date only (done before the run).
- */
-function relativeStandardsFor(
-  result: EvaluationResult,
-  standards: readonly ReferenceStandard[],
-  date: string,
-): RecordStandard[] {
-  const relative = standards.filter((s) => s.kind === 'can' || s.kind === 'pulse-generator');
-  const percents: Dec[] = [];
-  for (const test of result.tests) {
-    if (typeof test.mpePercent === 'string') percents.push(new Dec(test.mpePercent));
-    else if (
-      test.test === 'distance' &&
-      typeof test.mpe === 'string' &&
-      typeof test.trueDistance === 'string'
-    ) {
-      percents.push(new Dec(test.mpe).div(test.trueDistance).times(100));
-    }
-  }
-  const checked =
-    relative.length > 0 && percents.length > 0
-      ? checkStandardsFor({ standards: relative, date, instrumentMpe: Dec.min(...percents).toFixed() })
-      : relative.map(toRecordStandard);
-  return [
-    ...checked,
-    ...standards.filter((s) => s.kind !== 'can' && s.kind !== 'pulse-generator').map(toRecordStandard),
-  ];
 }

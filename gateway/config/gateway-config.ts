@@ -75,7 +75,11 @@ export const coverageConfigSchema = z
         rules: z
           .array(
             z
-              .object({ region: z.string().min(1).optional(), kind: z.enum(['scale', 'dispenser', 'taximeter']).optional(), target: rateText })
+              .object({
+                region: z.string().min(1).optional(),
+                kind: z.enum(['scale', 'dispenser', 'taximeter']).optional(),
+                target: rateText,
+              })
               .strict(),
           )
           .default([]),
@@ -83,13 +87,53 @@ export const coverageConfigSchema = z
       .strict()
       .default({ default: '0.90', rules: [] }),
     /** Local time of the daily recomputation (HH:MM). */
-    recomputeAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').default('02:00'),
+    recomputeAt: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM')
+      .default('02:00'),
   })
   .strict();
 
 export type CoverageConfig = z.infer<typeof coverageConfigSchema>;
 
 export const DEFAULT_COVERAGE_CONFIG: CoverageConfig = coverageConfigSchema.parse({});
+
+/**
+ * The HTTP API and dashboards (gateway/http). Absent: `metrogate start` serves no HTTP unless given
+ * --http-port. The default host is the loopback address: reaching the gateway from the network is a
+ * decision (`host: 0.0.0.0`), taken with tokens in place.
+ */
+export const httpConfigSchema = z
+  .object({
+    port: z.number().int().min(0).max(65_535).default(8080),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Largest JSON request body, bytes. */
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(256 * 1024),
+    /** Requests per client address and window; `false` turns the limit off. */
+    rateLimit: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            max: z.number().int().min(1).max(1_000_000).default(6000),
+            timeWindowMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+          })
+          .strict(),
+      ])
+      .default({ max: 6000, timeWindowMs: 60_000 }),
+    /** Browser origins allowed to call the API from other pages; empty: CORS off. */
+    corsOrigins: z.array(z.string().url()).default([]),
+    /** Serve /metrics without a token (a Prometheus on a trusted network). */
+    publicMetrics: z.boolean().default(false),
+  })
+  .strict();
+
+export type HttpConfig = z.infer<typeof httpConfigSchema>;
 
 export const gatewayConfigSchema = z
   .object({
@@ -163,6 +207,7 @@ export const gatewayConfigSchema = z
       .default({}),
     verification: verificationConfigSchema.default({ overrides: {} }),
     coverage: coverageConfigSchema.default(DEFAULT_COVERAGE_CONFIG),
+    http: httpConfigSchema.optional(),
   })
   .strict();
 

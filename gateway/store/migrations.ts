@@ -158,4 +158,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX verification_history_key ON verification_history (instrument_id, date, verdict, IFNULL(record, ''));
     `,
   },
+  {
+    version: 6,
+    description: 'access tokens of the HTTP API (stored hashed)',
+    sql: `
+      -- Only the SHA-256 of a token is kept: the token itself is shown once, when it is created.
+      -- id is what the CLI, the audit trail and logs name; a revoked or expired token stays listed.
+      CREATE TABLE api_tokens (
+        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('technician', 'admin', 'regulator')),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT,
+        last_used_at TEXT
+      );
+    `,
+  },
 ];
