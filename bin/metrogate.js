@@ -3,6 +3,20 @@
 // `npx metrogate` never runs a stale build; an installed package runs the compiled dist/.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+
+// `metrogate start` is a long-running service: V8 by default lets its old generation grow to up to
+// four times what survived the last full GC before collecting again, which with 1000 devices (about
+// 60 MB live) put the RSS near 300 MB. Growing by 30 % instead keeps it under 200 MB for some more
+// GC work. This sets no ceiling (unlike --max-old-space-size), so a larger fleet only collects more
+// often and cannot run out of heap because of it. Flags of the user's own (NODE_OPTIONS or the
+// command line) win.
+if (
+  process.argv[2] === 'start' &&
+  !/heap-growing-percent/.test(`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`)
+) {
+  setFlagsFromString('--heap-growing-percent=30');
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const source = `${root}gateway/cli/main.ts`;

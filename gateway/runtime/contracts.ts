@@ -66,6 +66,11 @@ export interface OutboxEntry {
   point: OutboxPoint;
 }
 
+/** An outbox row as a sink reads it ahead: the InfluxDB line when one was stored, else the point. */
+export type OutboxRow =
+  | { id: number; line: string; point?: undefined }
+  | { id: number; line?: undefined; point: OutboxPoint };
+
 /**
  * Durable queue of points in the gateway's SQLite database. `append` commits before it returns:
  * a point returned from `append` survives a crash. Oldest first; a size cap drops the oldest and
@@ -75,6 +80,13 @@ export interface Outbox {
   append(points: readonly OutboxPoint[]): void;
   /** The oldest `limit` entries, in order. */
   peek(limit: number): OutboxEntry[];
+  /**
+   * The oldest `limit` rows with an id above `id` (0: from the oldest), in order, each with its
+   * line protocol when the outbox stored it at append time and its point otherwise: what follows a
+   * batch still in flight, so that a sink can prepare it meanwhile. Optional: without it a sink
+   * reads one batch at a time with `peek`.
+   */
+  peekAfter?(id: number, limit: number): OutboxRow[];
   /** Removes every entry with id ≤ `id` (they were delivered, or dropped as undeliverable). */
   ackThrough(id: number): void;
   depth(): number;

@@ -17,6 +17,7 @@ import {
   classifyWriteError,
   InfluxSink,
   type InfluxSinkOptions,
+  lineProtocol,
   parseInfluxUrl,
   pointProblem,
   redact,
@@ -33,7 +34,7 @@ interface Recorded {
   at: number;
 }
 
-type Reply = { status: number; body?: string } | 'hang';
+type Reply = { status: number; body?: string; delayMs?: number } | 'hang';
 
 /** An HTTP server that records every request and answers writes as `reply` says. */
 async function scriptedServer(reply: (write: Recorded, index: number) => Reply) {
@@ -59,7 +60,10 @@ async function scriptedServer(reply: (write: Recorded, index: number) => Reply) 
         hanging.push(res);
         return;
       }
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body ?? '');
+      const send = () =>
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body ?? '');
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -233,6 +237,21 @@ describe('classifyWriteError on what node-influx really rejects with', () => {
   });
 });
 
+describe('lineProtocol', () => {
+  it('escapes what line protocol needs escaped and sorts tags and fields', () => {
+    expect(
+      lineProtocol({
+        measurement: 'reading',
+        tags: { region: 'a,b=c d', device: 'x' },
+        fields: { text: { string: 'say "hi" \\ bye' }, 'a key': { integer: 7 }, ok: { boolean: false } },
+        timestamp: '1790000000000000001',
+      }),
+    ).toBe(
+      'reading,device=x,region=a\\,b\\=c\\ d a\\ key=7i,ok=F,text="say \\"hi\\" \\\\ bye" 1790000000000000001',
+    );
+  });
+});
+
 describe('pointProblem', () => {
   it('finds what InfluxDB would refuse before it can fail a batch', () => {
     expect(pointProblem(point(1))).toBeUndefined();
@@ -286,6 +305,35 @@ describe('InfluxSink against a scripted server', () => {
       'gateway,gateway=gw\\ 1 outbox_depth=0i,polls=12i 1790000000000000001',
       'reading,channel=weight,device=d1,kind=scale quality="good",stable=T,value=5 1790000000005000000',
     ]);
+  });
+
+  it('reads ahead but sends one batch at a time, in order; a failed batch is sent again before the next', async () => {
+    const server = await scriptedServer((_write, index) => (index === 1 ? { status: 503 } : { status: 204 }));
+    const outbox = openOutbox();
+    outbox.append([1, 2, 3, 4, 5].map((n) => point(n)));
+    const influx = sink({ url: server.url, outbox, batchSize: 2 });
+    await influx.start();
+    await until(() => outbox.depth() === 0);
+    const sent = server.writes.map((write) =>
+      write.body.split('\n').map((line) => Number(/value=(\d+)/.exec(line)![1])),
+    );
+    expect(sent).toEqual([[1, 2], [3, 4], [3, 4], [5]]);
+    expect(influx.stats()).toMatchObject({ written: 5, batches: 3, retries: 1, dropped: 0 });
+  });
+
+  it('points appended while a batch is in flight are delivered by a flushing stop', async () => {
+    const server = await scriptedServer((_write, index) => ({ status: 204, delayMs: index === 0 ? 300 : 0 }));
+    const outbox = openOutbox();
+    outbox.append([point(1)]);
+    const influx = sink({ url: server.url, outbox });
+    await influx.start();
+    await until(() => server.writes.length === 1);
+    // The sink has read ahead meanwhile and found nothing; the points below come after that.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    outbox.append([point(2), point(3)]);
+    await influx.stop({ flush: true, deadlineMs: 5000 });
+    expect(outbox.depth()).toBe(0);
+    expect(server.writes.map((write) => write.body.split('\n').length)).toEqual([1, 2]);
   });
 
   it('401 is retried, not dropped: a wrong password must not throw the data away', async () => {

@@ -1,9 +1,11 @@
 /**
- * The InfluxDB 1.x sink: drains the outbox, oldest first, in batches written with node-influx's
- * `writePoints`, and removes a batch from the outbox only after InfluxDB confirmed it (204). After an
+ * The InfluxDB 1.x sink: drains the outbox, oldest first, in batches of line protocol POSTed to
+ * `/write`, and removes a batch from the outbox only after InfluxDB confirmed it (204). After an
  * outage or a restart the same loop simply reads the outbox from the oldest again, so replay is in
  * order; a point written twice (InfluxDB answered but the ack was lost) lands on the same series and
- * timestamp and overwrites itself, so it is stored once.
+ * timestamp and overwrites itself, so it is stored once. The lines are mostly made when the points
+ * are appended (outbox column `line`); while one batch is in flight the next is read and joined, so
+ * the sink's own work overlaps InfluxDB's (one request in flight at a time, in outbox order).
  *
  * Errors are classified as InfluxDB's own clients (Telegraf's outputs.influxdb, influxdb-client-js)
  * do: network errors, timeouts and 5xx keep the batch and retry it with capped exponential back-off
@@ -14,20 +16,22 @@
  * fit. 401, 403, 407, 408 and 429 are about the connection or the server's load, not the data, and are
  * retried; 404 "database not found" creates the database again.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import {
-  FieldType,
-  InfluxDB,
-  type IPoint,
-  type IPoolOptions,
-  type ISchemaOptions,
-  ResultError,
-} from 'influx';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { InfluxDB, type IPoolOptions, ResultError } from 'influx';
 import { MetrogateError } from '../../drivers/errors.js';
 import { type Logger, silentLogger } from '../../drivers/logger.js';
-import type { Outbox, OutboxEntry, OutboxPoint, Sink } from '../runtime/contracts.js';
-import { type FieldKind, fieldKind, MEASUREMENT_SCHEMAS, type MeasurementSchema } from './points.js';
+import type { Outbox, OutboxPoint, OutboxRow, Sink } from '../runtime/contracts.js';
+import {
+  type FieldKind,
+  fieldKind,
+  lineProtocol,
+  MEASUREMENT_SCHEMAS,
+  type MeasurementSchema,
+  pointProblem,
+} from './points.js';
+
+export { lineProtocol, pointProblem } from './points.js';
 
 export const DEFAULT_INFLUX_DATABASE = 'metrogate';
 /** InfluxDB's own port, used when the URL names none. */
@@ -159,129 +163,41 @@ export function retryDelayMs(
   return Math.round(Math.min(policy.maxMs, base + random() * policy.jitterMs));
 }
 
-const INFLUX_FIELD_TYPES: Record<FieldKind, FieldType> = {
-  float: FieldType.FLOAT,
-  integer: FieldType.INTEGER,
-  boolean: FieldType.BOOLEAN,
-  string: FieldType.STRING,
-};
-
 /**
- * The field types the sink has seen per measurement, starting from MEASUREMENT_SCHEMAS and handed
- * to node-influx as its schema (which is how it writes integers with their `i`). A field a point
- * brings that is not yet known is learned with the type the point declares; a point that declares a
- * known field with another type, or holds a value InfluxDB would refuse, is refused here instead of
- * failing its whole batch at the server.
+ * The field types the sink has seen per measurement, starting from MEASUREMENT_SCHEMAS. A field a
+ * point brings that is not yet known is learned with the type the point declares; a point that
+ * declares a known field with another type, or holds a value InfluxDB would refuse, is refused here
+ * instead of failing its whole batch at the server.
  */
 class SchemaRegistry {
-  private readonly measurements = new Map<string, { tags: Set<string>; fields: Map<string, FieldKind> }>();
+  private readonly measurements = new Map<string, Map<string, FieldKind>>();
 
-  constructor(
-    private readonly database: string,
-    initial: Readonly<Record<string, MeasurementSchema>>,
-  ) {
+  constructor(initial: Readonly<Record<string, MeasurementSchema>>) {
     for (const [measurement, schema] of Object.entries(initial)) {
-      this.measurements.set(measurement, {
-        tags: new Set(schema.tags),
-        fields: new Map(Object.entries(schema.fields)),
-      });
+      this.measurements.set(measurement, new Map(Object.entries(schema.fields)));
     }
   }
 
-  all(): ISchemaOptions[] {
-    return [...this.measurements.keys()].map((measurement) => this.schemaOf(measurement));
-  }
-
-  /** Why the point cannot be written, or undefined; `learned` names a measurement whose schema grew. */
-  admit(point: OutboxPoint): { problem?: string; learned?: ISchemaOptions } {
+  /** The point's line, or why it cannot be written. */
+  admit(point: OutboxPoint): { line: string } | { problem: string } {
     const problem = pointProblem(point);
     if (problem) return { problem };
-    const known = this.measurements.get(point.measurement) ?? { tags: new Set(), fields: new Map() };
-    let grew = !this.measurements.has(point.measurement);
-    for (const [name, value] of Object.entries(point.fields)) {
-      const kind = fieldKind(value);
-      const existing = known.fields.get(name);
+    let known = this.measurements.get(point.measurement);
+    if (!known) {
+      known = new Map();
+      this.measurements.set(point.measurement, known);
+    }
+    const fields = point.fields;
+    for (const name in fields) {
+      const kind = fieldKind(fields[name]!);
+      const existing = known.get(name);
       if (existing !== undefined && existing !== kind) {
         return { problem: `field ${name} of ${point.measurement} is ${existing}; this point has a ${kind}` };
       }
     }
-    for (const [name, value] of Object.entries(point.fields)) {
-      if (!known.fields.has(name)) {
-        known.fields.set(name, fieldKind(value));
-        grew = true;
-      }
-    }
-    for (const tag of Object.keys(point.tags)) {
-      if (!known.tags.has(tag)) {
-        known.tags.add(tag);
-        grew = true;
-      }
-    }
-    if (!grew) return {};
-    this.measurements.set(point.measurement, known);
-    return { learned: this.schemaOf(point.measurement) };
+    for (const name in fields) if (!known.has(name)) known.set(name, fieldKind(fields[name]!));
+    return { line: lineProtocol(point) };
   }
-
-  private schemaOf(measurement: string): ISchemaOptions {
-    const known = this.measurements.get(measurement)!;
-    const fields: Record<string, FieldType> = {};
-    for (const [name, kind] of known.fields) fields[name] = INFLUX_FIELD_TYPES[kind];
-    return { database: this.database, measurement, fields, tags: [...known.tags] };
-  }
-}
-
-const LINE_BREAK = /[\r\n]/;
-const NANOSECONDS = /^-?\d{1,19}$/;
-/** InfluxDB 1.x refuses string fields longer than this (bytes). */
-const MAX_STRING_FIELD_BYTES = 64 * 1024;
-
-/** What InfluxDB would refuse in one point, checked before it can fail a batch. */
-export function pointProblem(point: OutboxPoint): string | undefined {
-  if (typeof point.measurement !== 'string' || point.measurement.length === 0)
-    return 'the point has no measurement';
-  for (const [name, value] of Object.entries(point.tags ?? {})) {
-    if (name === '' || typeof value !== 'string' || value === '' || LINE_BREAK.test(name + value)) {
-      return `tag ${JSON.stringify(name)} of ${point.measurement} is empty or holds a line break`;
-    }
-    if (value.endsWith('\\')) return `tag ${name} of ${point.measurement} ends in a backslash`;
-  }
-  const fields = Object.entries(point.fields ?? {});
-  if (fields.length === 0) return `the ${point.measurement} point has no fields`;
-  for (const [name, value] of fields) {
-    if (name === '' || LINE_BREAK.test(name))
-      return `a field name of ${point.measurement} is empty or holds a line break`;
-    if ('float' in value && !Number.isFinite(value.float)) {
-      return `field ${name} of ${point.measurement} is not a finite number (${value.float})`;
-    }
-    if ('integer' in value && !Number.isSafeInteger(value.integer)) {
-      return `field ${name} of ${point.measurement} is not an integer (${value.integer})`;
-    }
-    if ('boolean' in value && typeof value.boolean !== 'boolean') return `field ${name} is not a boolean`;
-    if ('string' in value) {
-      if (typeof value.string !== 'string') return `field ${name} is not a string`;
-      if (Buffer.byteLength(value.string) > MAX_STRING_FIELD_BYTES) {
-        return `field ${name} of ${point.measurement} is longer than 64 KiB`;
-      }
-    }
-  }
-  if (typeof point.timestamp !== 'string' || !NANOSECONDS.test(point.timestamp)) {
-    return `the timestamp ${String(point.timestamp)} is not nanoseconds as decimal text`;
-  }
-  return undefined;
-}
-
-/** OutboxPoint → node-influx's IPoint; tags sorted, as InfluxData recommends for write speed. */
-export function toInfluxPoint(point: OutboxPoint): IPoint {
-  const tags: Record<string, string> = {};
-  for (const name of Object.keys(point.tags).sort()) tags[name] = point.tags[name]!;
-  const fields: Record<string, number | boolean | string> = {};
-  for (const [name, value] of Object.entries(point.fields)) {
-    if ('float' in value) fields[name] = value.float;
-    else if ('integer' in value) fields[name] = value.integer;
-    else if ('boolean' in value) fields[name] = value.boolean;
-    else fields[name] = value.string;
-  }
-  return { measurement: point.measurement, tags, fields, timestamp: point.timestamp };
 }
 
 export interface InfluxSinkOptions {
@@ -306,6 +222,18 @@ export interface InfluxSinkOptions {
   now?: () => number;
 }
 
+/** A batch read from the outbox and serialised, ready to be sent. */
+interface Batch {
+  /** Outbox entries it covers (refused ones included): what its ack removes. */
+  entries: number;
+  lastId: number;
+  lines: string[];
+  /** The lines as the request body, made while the batch before was in flight. */
+  body: Buffer;
+  refused: number;
+  firstProblem: string;
+}
+
 type DeliveryOutcome = { kind: 'settled'; written: number; dropped: number } | { kind: 'retry' };
 
 type SinkState = 'stopped' | 'running' | 'flushing' | 'stopping';
@@ -323,6 +251,7 @@ export class InfluxSink implements Sink {
   private readonly now: () => number;
   private readonly safeUrl: string;
   private readonly schemas: SchemaRegistry;
+  private readonly requestFn: typeof httpRequest;
 
   private state: SinkState = 'stopped';
   private loop: Promise<void> | undefined;
@@ -356,7 +285,8 @@ export class InfluxSink implements Sink {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.safeUrl = redact(options.url);
-    this.schemas = new SchemaRegistry(this.connection.database, MEASUREMENT_SCHEMAS);
+    this.schemas = new SchemaRegistry(MEASUREMENT_SCHEMAS);
+    this.requestFn = this.connection.protocol === 'https' ? httpsRequest : httpRequest;
   }
 
   /** Starts the delivery loop and returns at once: InfluxDB being away is not an error here. */
@@ -373,7 +303,6 @@ export class InfluxSink implements Sink {
       database,
       ...(username !== undefined ? { username, password: password ?? '' } : {}),
       options: { agent: this.agent },
-      schema: this.schemas.all(),
       pool: {
         // The sink owns retrying: no retries inside the client, and a back-off of 0 so that the
         // client never takes its only host out of the pool ("No host available").
@@ -447,38 +376,85 @@ export class InfluxSink implements Sink {
     return this.state === 'running' || (this.state === 'flushing' && this.now() < this.flushDeadline);
   }
 
+  /**
+   * One batch in flight at a time, in outbox order. While it is in flight the sink commits the
+   * previous batch's ack (the DELETE and its fsync) and reads and serialises the following batch
+   * (`peekAfter`), so that its own work overlaps InfluxDB's instead of adding to it. A batch is
+   * acked only after its 204 (or after its points were refused); the ack of one batch may come after
+   * the next was sent, which changes nothing for a replay: what was not acked is sent again.
+   */
   private async run(): Promise<void> {
-    while (this.active()) {
+    // Read ahead while the previous batch was in flight: follows the batch last sent.
+    let ready: Batch | undefined;
+    // Last id of a settled batch whose DELETE is still to be committed.
+    let unacked: number | undefined;
+    const commitAck = () => {
+      if (unacked === undefined) return;
+      const id = unacked;
+      unacked = undefined;
+      this.outbox.ackThrough(id);
+    };
+    try {
+      while (this.active()) {
+        try {
+          if (!this.databaseReady && !(await this.ensureDatabase())) {
+            ready = undefined;
+            commitAck();
+            await this.backOff();
+            continue;
+          }
+          // An empty read-ahead is stale: points may have come since (a stop's last group commit).
+          let batch = ready?.entries ? ready : undefined;
+          ready = undefined;
+          if (!batch) {
+            // Without a read-ahead, this read would return the unacked batch again.
+            commitAck();
+            batch = this.prepare(
+              this.outbox.peekAfter?.(0, this.batchSize) ?? this.outbox.peek(this.batchSize),
+            );
+          }
+          if (batch.entries === 0) {
+            commitAck();
+            if (this.state === 'flushing') return;
+            await this.pause(this.idleIntervalMs, 'idle');
+            continue;
+          }
+          const sending = this.deliver(batch);
+          // http.request hands the body to its socket on a later tick: let it go out before the
+          // synchronous SQLite work below, or that work delays the request instead of overlapping it.
+          await new Promise((resolve) => setImmediate(resolve));
+          commitAck();
+          const following = this.outbox.peekAfter?.(batch.lastId, this.batchSize);
+          if (following) ready = this.prepare(following);
+          const outcome = await sending;
+          if (outcome.kind === 'retry') {
+            ready = undefined;
+            this.counters.retries++;
+            await this.backOff();
+            continue;
+          }
+          unacked = batch.lastId;
+          this.attempt = 0;
+          this.backoffMs = 0;
+          this.counters.batches++;
+          this.counters.written += outcome.written;
+          if (outcome.dropped > 0) {
+            this.counters.dropped += outcome.dropped;
+            this.counters.droppedBatches++;
+          }
+        } catch (error) {
+          // The outbox itself failed (disk, closed store): keep the points where they are and wait.
+          ready = undefined;
+          this.noteError(`outbox: ${messageOf(error)}`);
+          await this.backOff();
+        }
+      }
+    } finally {
       try {
-        if (!this.databaseReady && !(await this.ensureDatabase())) {
-          await this.backOff();
-          continue;
-        }
-        const entries = this.outbox.peek(this.batchSize);
-        if (entries.length === 0) {
-          if (this.state === 'flushing') return;
-          await this.pause(this.idleIntervalMs, 'idle');
-          continue;
-        }
-        const outcome = await this.deliver(entries);
-        if (outcome.kind === 'retry') {
-          this.counters.retries++;
-          await this.backOff();
-          continue;
-        }
-        this.outbox.ackThrough(entries.at(-1)!.id);
-        this.attempt = 0;
-        this.backoffMs = 0;
-        this.counters.batches++;
-        this.counters.written += outcome.written;
-        if (outcome.dropped > 0) {
-          this.counters.dropped += outcome.dropped;
-          this.counters.droppedBatches++;
-        }
+        commitAck();
       } catch (error) {
-        // The outbox itself failed (disk, closed store): keep the points where they are and wait.
+        // Delivered but still in the outbox: the next start sends it again, which InfluxDB absorbs.
         this.noteError(`outbox: ${messageOf(error)}`);
-        await this.backOff();
       }
     }
   }
@@ -507,61 +483,109 @@ export class InfluxSink implements Sink {
     }
   }
 
-  private async deliver(entries: readonly OutboxEntry[]): Promise<DeliveryOutcome> {
-    const points: IPoint[] = [];
+  /** Outbox entries as lines; points InfluxDB would refuse are left out and counted. */
+  private prepare(entries: readonly OutboxRow[]): Batch {
+    const lines: string[] = [];
     let refused = 0;
     let firstProblem = '';
     for (const entry of entries) {
-      const { problem, learned } = this.schemas.admit(entry.point);
-      if (problem) {
-        refused++;
-        firstProblem ||= `outbox entry ${entry.id}: ${problem}`;
+      // A stored line was checked at append time against the fields the schema starts with.
+      if (entry.line !== undefined) {
+        lines.push(entry.line);
         continue;
       }
-      if (learned) this.client!.addSchema(learned);
-      points.push(toInfluxPoint(entry.point));
+      const admitted = this.schemas.admit(entry.point);
+      if ('problem' in admitted) {
+        refused++;
+        firstProblem ||= `outbox entry ${entry.id}: ${admitted.problem}`;
+        continue;
+      }
+      lines.push(admitted.line);
     }
-    if (refused > 0) this.noteError(`${refused} point(s) dropped before sending; the first: ${firstProblem}`);
-    if (points.length === 0) return { kind: 'settled', written: 0, dropped: refused };
-    const outcome = await this.write(points);
+    return {
+      entries: entries.length,
+      lastId: entries.at(-1)?.id ?? 0,
+      lines,
+      body: Buffer.from(lines.join('\n')),
+      refused,
+      firstProblem,
+    };
+  }
+
+  private async deliver(batch: Batch): Promise<DeliveryOutcome> {
+    const { lines, refused } = batch;
+    if (refused > 0) {
+      this.noteError(`${refused} point(s) dropped before sending; the first: ${batch.firstProblem}`);
+    }
+    if (lines.length === 0) return { kind: 'settled', written: 0, dropped: refused };
+    const outcome = await this.write(lines, batch.body);
     if (outcome.kind === 'retry') return outcome;
     return { kind: 'settled', written: outcome.written, dropped: outcome.dropped + refused };
   }
 
-  private async write(points: IPoint[]): Promise<DeliveryOutcome> {
-    const client = this.client!;
-    let pending: Promise<void>;
+  /**
+   * POSTs lines to /write. The sink writes its own lines and requests (node-influx built an object
+   * per point and its line from that: most of the sink's time per point); its errors have the shape
+   * node-influx's have, so that classifyWriteError reads both.
+   */
+  private post(payload: Buffer): Promise<void> {
+    const { host, port, database, username, password } = this.connection;
+    return new Promise((resolve, reject) => {
+      const request = this.requestFn(
+        {
+          agent: this.agent,
+          host,
+          port,
+          method: 'POST',
+          path: `/write?db=${encodeURIComponent(database)}&precision=n`,
+          headers: { 'content-type': 'text/plain', 'content-length': payload.length },
+          ...(username !== undefined ? { auth: `${username}:${password ?? ''}` } : {}),
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            response.resume();
+            response.on('end', () => resolve());
+            response.on('error', reject);
+            return;
+          }
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('error', reject);
+          response.on('end', () => {
+            // As node-influx: a 5xx is "service not available" without a status, the rest carry it.
+            if (status >= 500) reject(new Error(response.statusMessage || `HTTP ${status}`));
+            else
+              reject(
+                Object.assign(new Error(`A ${status} ${response.statusMessage} error occurred: ${text}`), {
+                  res: { statusCode: status },
+                }),
+              );
+          });
+        },
+      );
+      request.setTimeout(this.requestTimeoutMs, () => request.destroy(new Error('Request timed out')));
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+
+  private async write(lines: string[], body?: Buffer): Promise<DeliveryOutcome> {
     try {
-      pending = client.writePoints(points, { precision: 'n' });
-    } catch (error) {
-      // node-influx refused a point before sending (its schema check); keep the others.
-      const good = points.filter((point) => {
-        try {
-          client.parsePoint(point, { precision: 'n' });
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      this.noteError(`${points.length - good.length} point(s) dropped by the client: ${messageOf(error)}`);
-      if (good.length === points.length || good.length === 0) {
-        return { kind: 'settled', written: 0, dropped: points.length };
-      }
-      const rest = await this.write(good);
-      return rest.kind === 'retry' ? rest : { ...rest, dropped: rest.dropped + points.length - good.length };
-    }
-    try {
-      await pending;
+      await this.post(body ?? Buffer.from(lines.join('\n')));
       this.connected = true;
       this.lastWriteAt = new Date(this.now()).toISOString();
-      return { kind: 'settled', written: points.length, dropped: 0 };
+      return { kind: 'settled', written: lines.length, dropped: 0 };
     } catch (error) {
-      const failure = classifyWriteError(error, points.length);
+      const failure = classifyWriteError(error, lines.length);
       this.connected = failure.status !== undefined;
       switch (failure.action) {
         case 'retry':
           this.noteError(
-            `write of ${points.length} point(s) to ${this.safeUrl} failed, will retry: ${failure.message}`,
+            `write of ${lines.length} point(s) to ${this.safeUrl} failed, will retry: ${failure.message}`,
           );
           return { kind: 'retry' };
         case 'create-database':
@@ -569,15 +593,15 @@ export class InfluxSink implements Sink {
           this.noteError(`database ${this.connection.database} not found, creating it: ${failure.message}`);
           return { kind: 'retry' };
         case 'split': {
-          if (points.length === 1) {
+          if (lines.length === 1) {
             this.noteError(`a single point is larger than the server accepts, dropped: ${failure.message}`);
             return { kind: 'settled', written: 0, dropped: 1 };
           }
           this.counters.splits++;
-          const middle = Math.ceil(points.length / 2);
-          const first = await this.write(points.slice(0, middle));
+          const middle = Math.ceil(lines.length / 2);
+          const first = await this.write(lines.slice(0, middle));
           if (first.kind === 'retry') return first;
-          const second = await this.write(points.slice(middle));
+          const second = await this.write(lines.slice(middle));
           if (second.kind === 'retry') return second;
           return {
             kind: 'settled',
@@ -587,9 +611,9 @@ export class InfluxSink implements Sink {
         }
         case 'drop':
           this.noteError(
-            `InfluxDB refused ${failure.dropped} of ${points.length} point(s) (HTTP ${failure.status}), dropped: ${failure.message}`,
+            `InfluxDB refused ${failure.dropped} of ${lines.length} point(s) (HTTP ${failure.status}), dropped: ${failure.message}`,
           );
-          return { kind: 'settled', written: points.length - failure.dropped, dropped: failure.dropped };
+          return { kind: 'settled', written: lines.length - failure.dropped, dropped: failure.dropped };
       }
     }
   }

@@ -344,3 +344,110 @@ export function coveragePoint(row: CoveragePointRow, at: Date | number): OutboxP
     timestamp: nanoseconds(at),
   };
 }
+
+// ---- line protocol ------------------------------------------------------------------------------
+
+const LINE_BREAK = /[\r\n]/;
+const NANOSECONDS = /^-?\d{1,19}$/;
+/** InfluxDB 1.x refuses string fields longer than this (bytes). */
+const MAX_STRING_FIELD_BYTES = 64 * 1024;
+
+/** What InfluxDB would refuse in one point, checked before it can fail a batch. */
+export function pointProblem(point: OutboxPoint): string | undefined {
+  if (typeof point.measurement !== 'string' || point.measurement.length === 0)
+    return 'the point has no measurement';
+  for (const [name, value] of Object.entries(point.tags ?? {})) {
+    if (name === '' || typeof value !== 'string' || value === '' || LINE_BREAK.test(name + value)) {
+      return `tag ${JSON.stringify(name)} of ${point.measurement} is empty or holds a line break`;
+    }
+    if (value.endsWith('\\')) return `tag ${name} of ${point.measurement} ends in a backslash`;
+  }
+  const fields = Object.entries(point.fields ?? {});
+  if (fields.length === 0) return `the ${point.measurement} point has no fields`;
+  for (const [name, value] of fields) {
+    if (name === '' || LINE_BREAK.test(name))
+      return `a field name of ${point.measurement} is empty or holds a line break`;
+    if ('float' in value && !Number.isFinite(value.float)) {
+      return `field ${name} of ${point.measurement} is not a finite number (${value.float})`;
+    }
+    if ('integer' in value && !Number.isSafeInteger(value.integer)) {
+      return `field ${name} of ${point.measurement} is not an integer (${value.integer})`;
+    }
+    if ('boolean' in value && typeof value.boolean !== 'boolean') return `field ${name} is not a boolean`;
+    if ('string' in value) {
+      if (typeof value.string !== 'string') return `field ${name} is not a string`;
+      if (Buffer.byteLength(value.string) > MAX_STRING_FIELD_BYTES) {
+        return `field ${name} of ${point.measurement} is longer than 64 KiB`;
+      }
+    }
+  }
+  if (typeof point.timestamp !== 'string' || !NANOSECONDS.test(point.timestamp)) {
+    return `the timestamp ${String(point.timestamp)} is not nanoseconds as decimal text`;
+  }
+  return undefined;
+}
+
+/**
+ * Line-protocol escapes (InfluxDB 1.x): in a measurement `,` and space; in tag keys, tag values and
+ * field keys `,` `=` and space; in a string field `"` and `\`. Tested first without the g flag, so
+ * that no regular expression carries a lastIndex between calls.
+ */
+const MEASUREMENT_SPECIAL = /[, ]/;
+const KEY_SPECIAL = /[,= ]/;
+const STRING_SPECIAL = /["\\]/;
+
+function escapeMeasurement(name: string): string {
+  return MEASUREMENT_SPECIAL.test(name) ? name.replace(/[, ]/g, '\\$&') : name;
+}
+
+function escapeKey(text: string): string {
+  return KEY_SPECIAL.test(text) ? text.replace(/[,= ]/g, '\\$&') : text;
+}
+
+function quoteString(text: string): string {
+  return STRING_SPECIAL.test(text) ? `"${text.replace(/["\\]/g, '\\$&')}"` : `"${text}"`;
+}
+
+/** A field value as line protocol: integers with `i`, booleans `T`/`F` (as node-influx writes them). */
+function fieldText(value: FieldValue): string {
+  if ('float' in value) return String(value.float);
+  if ('integer' in value) return `${Math.floor(value.integer)}i`;
+  if ('boolean' in value) return value.boolean ? 'T' : 'F';
+  return quoteString(value.string);
+}
+
+/**
+ * One point as a line of line protocol, tags and fields sorted by name (InfluxData's advice for
+ * write speed, and what node-influx wrote before the sink wrote its own lines).
+ */
+export function lineProtocol(point: OutboxPoint): string {
+  let line = escapeMeasurement(point.measurement);
+  const tags = point.tags;
+  const tagNames = Object.keys(tags);
+  if (tagNames.length > 1) tagNames.sort();
+  for (const name of tagNames) line += `,${escapeKey(name)}=${escapeKey(tags[name]!)}`;
+  const fields = point.fields;
+  const fieldNames = Object.keys(fields);
+  if (fieldNames.length > 1) fieldNames.sort();
+  for (let i = 0; i < fieldNames.length; i++) {
+    const name = fieldNames[i]!;
+    line += `${i === 0 ? ' ' : ','}${escapeKey(name)}=${fieldText(fields[name]!)}`;
+  }
+  return `${line} ${point.timestamp}`;
+}
+
+/**
+ * The line the InfluxDB sink will send for a point, made when the point is appended to the outbox
+ * (so that draining it is a join of stored text), or undefined when only the sink can decide: a point
+ * InfluxDB would refuse, or with a field that MEASUREMENT_SCHEMAS does not list with that type (the
+ * sink learns new fields, and refuses contradicting ones, as it meets them).
+ */
+export function preformattedLine(point: OutboxPoint): string | undefined {
+  const schema = MEASUREMENT_SCHEMAS[point.measurement];
+  if (!schema || pointProblem(point) !== undefined) return undefined;
+  const fields = point.fields;
+  for (const name in fields) {
+    if (schema.fields[name] !== fieldKind(fields[name]!)) return undefined;
+  }
+  return lineProtocol(point);
+}

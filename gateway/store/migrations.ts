@@ -177,4 +177,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    description: "outbox points' line protocol, made at append time",
+    sql: `
+      -- The line the InfluxDB sink sends for the point (preformattedLine), so that draining the outbox
+      -- reads text instead of parsing JSON and serialising each point again. NULL for rows written
+      -- before this migration and for points only the sink can judge; the sink formats those itself.
+      ALTER TABLE outbox ADD COLUMN line TEXT;
+    `,
+  },
 ];

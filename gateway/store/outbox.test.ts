@@ -148,3 +148,36 @@ describe('SqliteOutbox', () => {
     expect(() => new SqliteOutbox(store.db, { maxPoints: 1.5 })).toThrow(/positive integer/);
   });
 });
+
+describe('SqliteOutbox.peekAfter (the sink reading ahead)', () => {
+  it('returns what follows an id, oldest first, with the line the sink will send', () => {
+    const { outbox } = openStore(tempDir());
+    outbox.append(numbers(1, 6).map(point));
+    const ids = outbox.peek(6).map((entry) => entry.id);
+    const after = outbox.peekAfter(ids[1]!, 3);
+    expect(after.map((row) => row.id)).toEqual(ids.slice(2, 5));
+    expect(after[0]).toEqual({
+      id: ids[2],
+      line: 'reading,channel=weight,device=d0,kind=scale quality="good",stable=F,value=3 1790000000003000000',
+    });
+    expect(outbox.peekAfter(0, 100).map((row) => row.id)).toEqual(ids);
+    expect(outbox.peekAfter(ids[5]!, 100)).toEqual([]);
+  });
+
+  it('keeps the point, not a line, where only the sink can judge it (new field, bad value, old rows)', () => {
+    const dataDir = tempDir();
+    const { outbox, db } = openStore(dataDir);
+    const learned: OutboxPoint = { ...point(1), fields: { ...point(1).fields, samples: { integer: 3 } } };
+    const conflicting: OutboxPoint = { ...point(2), fields: { value: { string: 'x' } } };
+    const infinite: OutboxPoint = { ...point(3), fields: { value: { float: Number.POSITIVE_INFINITY } } };
+    outbox.append([learned, conflicting, point(4)]);
+    // A row written before migration 7 has no line.
+    db.prepare('UPDATE outbox SET line = NULL WHERE id = (SELECT MAX(id) FROM outbox)').run();
+    const rows = outbox.peekAfter(0, 10);
+    expect(rows.map((row) => row.line)).toEqual([undefined, undefined, undefined]);
+    expect(rows.map((row) => row.point)).toEqual([learned, conflicting, point(4)]);
+    // JSON keeps no Infinity: such a point reaches the sink as null and is refused there.
+    outbox.append([infinite]);
+    expect(outbox.peekAfter(rows[2]!.id, 10)[0]!.line).toBeUndefined();
+  });
+});
