@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark, prints the figures and writes them with the machine to
  * bench/results/latest.json. Not part of `npm test`: speed is measured here, never asserted there.
- * BENCH_ONLY=serial,modbus-tcp,modbus-rtu,gateway,http selects benchmarks; `gateway` is the
+ * BENCH_ONLY=serial,modbus-tcp,modbus-rtu,gateway,http,coverage,web selects benchmarks; `gateway` is the
  * runtime's three (gateway-throughput, influx-ceiling, replay), each also selectable alone.
  * A partial run merges its figures into latest.json: the entries of benchmarks not run are kept,
  * and `recorded` says when and on what machine each entry was measured.
