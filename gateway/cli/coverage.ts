@@ -22,13 +22,14 @@ import {
   formatDate,
   localDay,
   type OverdueInstrument,
+  overdueCells,
+  overdueCsv,
   overdueInstruments,
   type PassProgress,
   parseDate,
   STANDARDS_DUE_DAYS,
   yearOf,
 } from '../coverage/index.js';
-import { csvLine } from '../registry/csv.js';
 import type { CliContext } from './context.js';
 import { dataDirOption, openCliStore } from './data-dir.js';
 import { createOutput, EXIT_OK, type Output, reportError } from './output.js';
@@ -323,37 +324,11 @@ function printReport(out: Output, report: CoverageReport, filter: CoverageFilter
   }
 }
 
-const OVERDUE_COLUMNS = [
-  'instrument',
-  'region',
-  'kind',
-  'owner',
-  'site',
-  'due_date',
-  'days_overdue',
-  'last_verified',
-] as const;
-
-function overdueCells(item: OverdueInstrument): string[] {
-  return [
-    item.instrument,
-    item.region,
-    item.kind,
-    item.owner,
-    item.site,
-    item.dueDate,
-    String(item.daysOverdue),
-    item.lastVerified ?? '',
-  ];
-}
-
 function printOverdue(out: Output, list: OverdueInstrument[], report: CoverageReport, csv: boolean): void {
   if (out.json) {
     out.jsonLine({ from: report.from, to: report.to, overdue: list });
   } else if (csv) {
-    process.stdout.write(
-      csvLine([...OVERDUE_COLUMNS]) + list.map((item) => csvLine(overdueCells(item))).join(''),
-    );
+    process.stdout.write(overdueCsv(list));
   } else if (list.length === 0) {
     out.note(`no overdue instruments for ${report.from} – ${report.to}`);
   } else {

@@ -4,6 +4,7 @@
  * many days it is past at the end of the period.
  */
 import type { CoverageConfig } from '../config/gateway-config.js';
+import { csvLine } from '../registry/csv.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { addMonths, daysBetween, formatDate, parseDate } from './dates.js';
 import { type CoverageState, periodMonthsOf } from './engine.js';
@@ -73,4 +74,35 @@ export function overdueInstruments(
       compareRegionKind(a, b) ||
       (a.dueDate === b.dueDate ? (a.instrument < b.instrument ? -1 : 1) : a.dueDate < b.dueDate ? -1 : 1),
   );
+}
+
+/** The recall list's columns, as `metrogate coverage overdue --csv` and the API's CSV write them. */
+export const OVERDUE_CSV_COLUMNS = [
+  'instrument',
+  'region',
+  'kind',
+  'owner',
+  'site',
+  'due_date',
+  'days_overdue',
+  'last_verified',
+] as const;
+
+/** One overdue instrument as the cells of OVERDUE_CSV_COLUMNS. */
+export function overdueCells(item: OverdueInstrument): string[] {
+  return [
+    item.instrument,
+    item.region,
+    item.kind,
+    item.owner,
+    item.site,
+    item.dueDate,
+    String(item.daysOverdue),
+    item.lastVerified ?? '',
+  ];
+}
+
+/** The recall list as CSV with its header row. */
+export function overdueCsv(list: readonly OverdueInstrument[]): string {
+  return csvLine([...OVERDUE_CSV_COLUMNS]) + list.map((item) => csvLine(overdueCells(item))).join('');
 }

@@ -151,6 +151,22 @@ interface BenchSimulator {
   close(): Promise<void>;
 }
 
+/** A simulator on a pty and its control API as one bench (closed control first, then the line). */
+function benchSimulator(
+  sim: { endpoint: unknown; line: object; close(): Promise<void> },
+  control: { url: string; close(): Promise<void> },
+): BenchSimulator {
+  return {
+    port: (sim.endpoint as { path: string }).path,
+    line: { ...sim.line },
+    controlUrl: control.url,
+    close: async () => {
+      await control.close();
+      await sim.close();
+    },
+  };
+}
+
 interface BenchVerification<D extends Driver> {
   instrumentId: string;
   kind: 'dispenser' | 'taximeter';
@@ -252,16 +268,7 @@ export function verifyBenchDispenser(
         ],
         logger: context.logger,
       });
-      const control = await startDispenserControlServer(sim);
-      return {
-        port: (sim.endpoint as { path: string }).path,
-        line: { ...sim.line },
-        controlUrl: control.url,
-        close: async () => {
-          await control.close();
-          await sim.close();
-        },
-      };
+      return benchSimulator(sim, await startDispenserControlServer(sim));
     },
     run: (driver, controlUrl, signal) =>
       runGuidedDispenser({
@@ -311,16 +318,7 @@ export function verifyBenchTaximeter(
         params: { k: '1000', distanceErrorPercent: '0.2', timeErrorPercent: '0', tariff: DEMO_TARIFF },
         logger: context.logger,
       });
-      const control = await startTaximeterControlServer(sim);
-      return {
-        port: (sim.endpoint as { path: string }).path,
-        line: { ...sim.line },
-        controlUrl: control.url,
-        close: async () => {
-          await control.close();
-          await sim.close();
-        },
-      };
+      return benchSimulator(sim, await startTaximeterControlServer(sim));
     },
     run: (driver, controlUrl, signal) =>
       runGuidedTaximeter({

@@ -19,11 +19,11 @@ import {
   dayKey,
   formatDate,
   localDay,
+  overdueCsv,
   parseDate,
   standardsDue,
   yearOf,
 } from '../../coverage/index.js';
-import { csvLine } from '../../registry/csv.js';
 import { READERS } from '../auth.js';
 import type { AreaOptions } from '../context.js';
 import { ApiError, COMMON_ERRORS } from '../errors.js';
@@ -80,18 +80,6 @@ const periodQuery = {
   region: z.string().min(1).max(200).optional(),
   kind: z.enum(COVERAGE_KINDS).optional(),
 };
-
-/** The columns of `metrogate coverage overdue --csv`. */
-const OVERDUE_CSV_COLUMNS = [
-  'instrument',
-  'region',
-  'kind',
-  'owner',
-  'site',
-  'due_date',
-  'days_overdue',
-  'last_verified',
-];
 
 function dateParameter(text: string | undefined, name: 'from' | 'to') {
   if (text === undefined) return undefined;
@@ -202,23 +190,7 @@ export const coveragePlugin: FastifyPluginAsyncZod<AreaOptions> = async (app, { 
         );
         return reply.type('application/json; charset=utf-8').serializer(passThrough).send(json);
       }
-      const csv = coverage.overdueText('csv', (overdue) =>
-        [
-          csvLine(OVERDUE_CSV_COLUMNS),
-          ...overdue.map((item) =>
-            csvLine([
-              item.instrument,
-              item.region,
-              item.kind,
-              item.owner,
-              item.site,
-              item.dueDate,
-              String(item.daysOverdue),
-              item.lastVerified ?? '',
-            ]),
-          ),
-        ].join(''),
-      );
+      const csv = coverage.overdueText('csv', overdueCsv);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="overdue-${coverage.from}-${coverage.to}.csv"`)
