@@ -12,14 +12,12 @@ import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import {
-  type DispenserDriver,
+  type Driver,
   isDispenserDriver,
   isScaleDriver,
   isTaximeterDriver,
-  type ScaleDriver,
   type TaximeterDriver,
 } from '../../drivers/contract.js';
-import { Dec } from '../../drivers/decimal.js';
 import { MetrogateError } from '../../drivers/errors.js';
 import { getDriver } from '../../drivers/registry.js';
 import { createDriverDeps } from '../../drivers/transport/factory.js';
@@ -29,7 +27,7 @@ import { loadVerificationConfig, overridesOf } from '../config/verification-conf
 import { DEFAULT_PERIOD_MONTHS, recordBenchResult, relativeStandardsFor } from '../store/bench-record.js';
 import { auditOverrideChange } from '../store/override-audit.js';
 import type { RecordInstrument, RecordStandard } from '../store/record-types.js';
-import { type ReferenceStandard, toRecordStandard } from '../store/standards.js';
+import { toRecordStandard } from '../store/standards.js';
 import { checkStandardsDue, checkStandardsFor } from '../store/standards-check.js';
 import type { MetrogateStore } from '../store/store.js';
 import { dispenserTestPlan } from '../verification/dispenser/index.js';
@@ -46,7 +44,7 @@ import {
   scaleLoadPoints,
 } from '../verification/scale/index.js';
 import { taximeterTestPlan } from '../verification/taximeter/index.js';
-import { type EvaluationResult, RULE_SET_IDS, STAGES, type Stage } from '../verification/types.js';
+import { RULE_SET_IDS, STAGES, type Stage } from '../verification/types.js';
 import type { CliContext } from './context.js';
 import { dataDirOption, openCliStore } from './data-dir.js';
 import { addDeviceOptions, buildDeviceConfig, type DeviceCliOptions } from './device-options.js';
@@ -195,9 +193,8 @@ export function registerVerify(program: Command, context: CliContext): void {
 async function runVerify(options: VerifyOptions, context: CliContext): Promise<number> {
   const out = createOutput(options.json === true);
   let store: MetrogateStore | undefined;
-  let driver: ScaleDriver | undefined;
-  let dispenser: DispenserDriver | undefined;
-  let taximeter: TaximeterDriver | undefined;
+  /** Every driver opened, closed at the end whatever happens. */
+  const opened: Driver[] = [];
   const busPool = new ModbusBusPool();
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error('interrupted'));
@@ -208,6 +205,39 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
     ? createInterface({ input: process.stdin, output: process.stderr, terminal: false })
     : undefined;
   rl?.on('close', () => abort.abort(new Error('input closed')));
+  /** The --device driver, checked to be of the kind verified, initialised and connected. */
+  const openDevice = async <D extends Driver>(
+    what: string,
+    isKind: (created: Driver) => created is D,
+  ): Promise<{
+    device: D;
+    config: Record<string, unknown>;
+    info: { driverId: string; identity: Record<string, string | undefined> };
+  }> => {
+    const definition = getDriver(options.device!);
+    const config = buildDeviceConfig(definition, { ...options, config: options.deviceConfig });
+    const created = definition.create(
+      config,
+      createDriverDeps(definition, config, { logger: context.logger, busPool }),
+    );
+    if (!isKind(created)) {
+      throw new MetrogateError(
+        'MG_ERR_INPUT_INVALID',
+        `--device: ${options.device} is not a ${what} driver`,
+        {
+          path: '--device',
+        },
+      );
+    }
+    opened.push(created);
+    created.init();
+    const identity = await created.connect(AbortSignal.any([abort.signal, AbortSignal.timeout(30_000)]));
+    return {
+      device: created,
+      config: config as Record<string, unknown>,
+      info: { driverId: definition.id, identity },
+    };
+  };
   try {
     if (options.ruleSet === undefined) {
       if (!options.device) {
@@ -313,23 +343,9 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
         if (standard.kind !== 'weight-set') used.set(standard.id, toRecordStandard(standard));
       }
       usedStandards = [...used.values()];
-      const definition = getDriver(options.device);
-      const config = buildDeviceConfig(definition, { ...options, config: options.deviceConfig });
-      const created = definition.create(
-        config,
-        createDriverDeps(definition, config, { logger: context.logger, busPool }),
-      );
-      if (!isScaleDriver(created)) {
-        throw new MetrogateError(
-          'MG_ERR_INPUT_INVALID',
-          `--device: ${options.device} is not a scale driver`,
-          { path: '--device' },
-        );
-      }
-      driver = created;
-      driver.init();
-      const identity = await driver.connect(AbortSignal.any([abort.signal, AbortSignal.timeout(30_000)]));
-      deviceInfo = { driverId: definition.id, identity };
+      const scale = await openDevice('scale', isScaleDriver);
+      const driver = scale.device;
+      deviceInfo = scale.info;
       if (options.auto && !options.simControl) {
         throw new MetrogateError(
           'MG_ERR_INPUT_INVALID',
@@ -376,26 +392,10 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
       bar?.stop();
       tests = run.tests;
     } else if (kind === 'dispenser' && options.device) {
-      const definition = getDriver(options.device);
-      const config = buildDeviceConfig(definition, { ...options, config: options.deviceConfig }) as {
-        address?: number;
-        unitId?: number;
-      };
-      const created = definition.create(
-        config,
-        createDriverDeps(definition, config, { logger: context.logger, busPool }),
-      );
-      if (!isDispenserDriver(created)) {
-        throw new MetrogateError(
-          'MG_ERR_INPUT_INVALID',
-          `--device: ${options.device} is not a dispenser driver`,
-          { path: '--device' },
-        );
-      }
-      dispenser = created;
-      dispenser.init();
-      const identity = await dispenser.connect(AbortSignal.any([abort.signal, AbortSignal.timeout(30_000)]));
-      deviceInfo = { driverId: definition.id, identity };
+      const opening = await openDevice('dispenser', isDispenserDriver);
+      const dispenser = opening.device;
+      const config = opening.config as { address?: number; unitId?: number };
+      deviceInfo = opening.info;
       if (options.auto && !options.simControl) {
         throw new MetrogateError(
           'MG_ERR_INPUT_INVALID',
@@ -432,26 +432,11 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
         },
       });
     } else if (kind === 'taximeter' && (options.device || options.auto)) {
+      let taximeter: TaximeterDriver | undefined;
       if (options.device) {
-        const definition = getDriver(options.device);
-        const config = buildDeviceConfig(definition, { ...options, config: options.deviceConfig });
-        const created = definition.create(
-          config,
-          createDriverDeps(definition, config, { logger: context.logger, busPool }),
-        );
-        if (!isTaximeterDriver(created)) {
-          throw new MetrogateError(
-            'MG_ERR_INPUT_INVALID',
-            `--device: ${options.device} is not a taximeter driver`,
-            { path: '--device' },
-          );
-        }
-        taximeter = created;
-        taximeter.init();
-        const identity = await taximeter.connect(
-          AbortSignal.any([abort.signal, AbortSignal.timeout(30_000)]),
-        );
-        deviceInfo = { driverId: definition.id, identity };
+        const opening = await openDevice('taximeter', isTaximeterDriver);
+        taximeter = opening.device;
+        deviceInfo = opening.info;
       }
       if (options.auto && !options.simControl) {
         throw new MetrogateError(
@@ -552,9 +537,7 @@ async function runVerify(options: VerifyOptions, context: CliContext): Promise<n
   } finally {
     process.off('SIGINT', onSignal);
     rl?.close();
-    await driver?.close().catch(() => undefined);
-    await dispenser?.close().catch(() => undefined);
-    await taximeter?.close().catch(() => undefined);
+    for (const device of opened) await device.close().catch(() => undefined);
     await busPool.closeAll().catch(() => undefined);
     store?.close();
   }
