@@ -115,6 +115,15 @@ describe('the API over a running gateway', () => {
     expect(device!.polls).toBeGreaterThan(0);
   });
 
+  it('refuses a port already in use with MG_ERR_PORT_BUSY naming the address', async () => {
+    const port = Number(new URL(server.url).port);
+    const second = serveGateway(service, silentLogger(), { port, host: '127.0.0.1' });
+    await expect(second).rejects.toMatchObject({
+      code: 'MG_ERR_PORT_BUSY',
+      message: expect.stringContaining(`127.0.0.1:${port}`),
+    });
+  });
+
   it('streams the readings the scheduler takes', async () => {
     const abort = new AbortController();
     const response = await fetch(`${server.url}/api/live?access_token=${token}`, { signal: abort.signal });

@@ -4,6 +4,7 @@
  * alone) and `metrogate demo`.
  */
 import type { FastifyInstance } from 'fastify';
+import { MetrogateError } from '../../drivers/errors.js';
 import type { Logger } from '../../drivers/logger.js';
 import { type HttpConfig, httpConfigSchema } from '../config/gateway-config.js';
 import { overridesOf } from '../config/verification-config.js';
@@ -30,6 +31,29 @@ export function httpOptionsOf(config: HttpConfig): Partial<HttpOptions> {
   };
 }
 
+/** A failed listen as the user can act on it: which address, and what to do instead. */
+function listenError(error: unknown, listen: { port: number; host: string }): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${listen.host}:${listen.port}`;
+  if (code === 'EADDRINUSE') {
+    return new MetrogateError(
+      'MG_ERR_PORT_BUSY',
+      `cannot serve HTTP on ${where}: the address is in use (another metrogate or another program); choose another port (--http-port, http.port; 0 picks a free one)`,
+      { path: where },
+      { cause: error },
+    );
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new MetrogateError(
+      code === 'EACCES' ? 'MG_ERR_PORT_ACCESS' : 'MG_ERR_PORT_OPEN_FAILED',
+      `cannot serve HTTP on ${where}: ${code === 'EACCES' ? 'not allowed (ports below 1024 need privileges)' : 'no such address on this machine'}`,
+      { path: where },
+      { cause: error },
+    );
+  }
+  return error;
+}
+
 export async function startHttpServer(
   deps: HttpDeps,
   listen: { port: number; host: string },
@@ -39,7 +63,7 @@ export async function startHttpServer(
     await app.listen({ port: listen.port, host: listen.host });
   } catch (error) {
     await app.close();
-    throw error;
+    throw listenError(error, listen);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
