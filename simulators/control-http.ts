@@ -11,8 +11,7 @@
  *   DELETE /fault                                  clear the fault
  */
 import { z } from 'zod';
-import { faultRequestSchema } from './faults.js';
-import { type ControlServer, startJsonControlServer, validate } from './json-control.js';
+import { type ControlServer, faultRoutes, startJsonControlServer, validate } from './json-control.js';
 import type { ScaleSimulator } from './scale/index.js';
 
 export type { ControlServer } from './json-control.js';
@@ -92,24 +91,7 @@ export function startControlServer(
           return state();
         },
       },
-      {
-        method: 'POST',
-        path: '/fault',
-        handle: async (request) => {
-          const body = validate(faultRequestSchema, await request.body());
-          if (body.kind === 'disconnect') void sim.disconnect(body.durationMs);
-          else sim.faults.inject(body);
-          return state();
-        },
-      },
-      {
-        method: 'DELETE',
-        path: '/fault',
-        handle: () => {
-          sim.faults.clear();
-          return state();
-        },
-      },
+      ...faultRoutes(sim, state),
     ],
     port,
     host,

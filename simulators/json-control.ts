@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
+import { type FaultInjector, faultRequestSchema } from './faults.js';
 
 const MAX_BODY = 64 * 1024;
 
@@ -38,6 +39,36 @@ export interface Route {
   /** e.g. `/pumps/:address/deliver` */
   path: string;
   handle(request: RouteRequest): Promise<unknown> | unknown;
+}
+
+/**
+ * `POST /fault` (inject a fault, or `disconnect` the simulator for a while) and `DELETE /fault`:
+ * the same on every simulator's control API; each answers with the simulator's `state()`.
+ */
+export function faultRoutes(
+  sim: { faults: FaultInjector; disconnect(durationMs: number): Promise<void> },
+  state: () => unknown,
+): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/fault',
+      handle: async (request) => {
+        const body = validate(faultRequestSchema, await request.body());
+        if (body.kind === 'disconnect') void sim.disconnect(body.durationMs);
+        else sim.faults.inject(body);
+        return state();
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/fault',
+      handle: () => {
+        sim.faults.clear();
+        return state();
+      },
+    },
+  ];
 }
 
 function readJson(request: IncomingMessage): Promise<unknown> {

@@ -16,9 +16,9 @@
  *   POST   /fault {kind, count?, durationMs?}  ·  DELETE /fault
  */
 import { z } from 'zod';
-import { faultRequestSchema } from '../faults.js';
 import {
   type ControlServer,
+  faultRoutes,
   HttpError,
   notFound,
   type RouteRequest,
@@ -186,24 +186,7 @@ export function startDispenserControlServer(
           return pump.snapshot();
         },
       },
-      {
-        method: 'POST',
-        path: '/fault',
-        handle: async (request) => {
-          const body = validate(faultRequestSchema, await request.body());
-          if (body.kind === 'disconnect') void sim.disconnect(body.durationMs);
-          else sim.faults.inject(body);
-          return dispenserState(sim);
-        },
-      },
-      {
-        method: 'DELETE',
-        path: '/fault',
-        handle: () => {
-          sim.faults.clear();
-          return dispenserState(sim);
-        },
-      },
+      ...faultRoutes(sim, () => dispenserState(sim)),
     ],
     port,
     host,

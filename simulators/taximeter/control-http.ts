@@ -18,8 +18,14 @@
  */
 import { z } from 'zod';
 import { isMetrogateError } from '../../drivers/errors.js';
-import { faultRequestSchema } from '../faults.js';
-import { type ControlServer, HttpError, Reply, startJsonControlServer, validate } from '../json-control.js';
+import {
+  type ControlServer,
+  faultRoutes,
+  HttpError,
+  Reply,
+  startJsonControlServer,
+  validate,
+} from '../json-control.js';
 
 export type { ControlServer } from '../json-control.js';
 
@@ -177,24 +183,7 @@ export function startTaximeterControlServer(
           return state();
         },
       },
-      {
-        method: 'POST',
-        path: '/fault',
-        handle: async (request) => {
-          const body = validate(faultRequestSchema, await request.body());
-          if (body.kind === 'disconnect') void sim.disconnect(body.durationMs);
-          else sim.faults.inject(body);
-          return state();
-        },
-      },
-      {
-        method: 'DELETE',
-        path: '/fault',
-        handle: () => {
-          sim.faults.clear();
-          return state();
-        },
-      },
+      ...faultRoutes(sim, state),
     ],
     port,
     host,
