@@ -9,20 +9,9 @@ import type { SqliteDatabase } from '../store/database.js';
 import { addMonths, daysBetween, formatDate, parseDate } from './dates.js';
 import { type CoverageState, periodMonthsOf } from './engine.js';
 import { compareRegionKind } from './report.js';
+import type { OverdueInstrument } from './wire.js';
 
-export interface OverdueInstrument {
-  instrument: string;
-  region: string;
-  kind: string;
-  owner: string;
-  site: string;
-  /** Last verification before the period plus the period, or the registration date if none. */
-  dueDate: string;
-  /** Days from the due date to the end of the period (0 when it fell due that day). */
-  daysOverdue: number;
-  /** The last verification before the period, or null. */
-  lastVerified: string | null;
-}
+export type { OverdueInstrument } from './wire.js';
 
 export function overdueInstruments(
   db: SqliteDatabase,

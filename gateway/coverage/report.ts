@@ -13,42 +13,9 @@ import { describeStandard, type StoredReferenceStandard } from '../store/standar
 import { type DayKey, daysBetween, formatDate, parseDate, plusDays } from './dates.js';
 import { addCounts, COVERAGE_KINDS, type CoverageCounts, type CoverageGroup, emptyCounts } from './engine.js';
 import { ALL, meetsTarget, rate, targetFor, targetText } from './rates.js';
+import type { CoverageReport, CoverageRow, StandardDue } from './wire.js';
 
-/** A type, not an interface, so that it is a CoverageEvent (which has an index signature). */
-export type CoverageRow = {
-  region: string;
-  kind: string;
-  inUse: number;
-  due: number;
-  inspected: number;
-  inspectionRate: string | null;
-  valid: number;
-  validRate: string | null;
-  overdue: number;
-  passRate: string | null;
-  target: string;
-  /** inspectionRate ≥ target, compared exactly; null when nothing fell due (no rate to judge). */
-  meetsTarget: boolean | null;
-  traceabilityRate: string | null;
-};
-
-export interface StandardDue {
-  id: string;
-  kind: string;
-  description: string;
-  certificateNumber: string;
-  dueDate: string;
-  /** Days from the report date to the due date; negative when it is already past. */
-  daysLeft: number;
-}
-
-export interface CoverageReport {
-  from: string;
-  to: string;
-  rows: CoverageRow[];
-  totals: CoverageRow[];
-  standardsDue: StandardDue[];
-}
+export type { CoverageReport, CoverageRow, StandardDue } from './wire.js';
 
 /** How far ahead the report looks for reference standards falling due. */
 export const STANDARDS_DUE_DAYS = 60;

@@ -128,51 +128,13 @@ export interface Standard {
   valid: boolean;
 }
 
-export interface CoverageRow {
-  region: string;
-  kind: string;
-  inUse: number;
-  due: number;
-  inspected: number;
-  inspectionRate: string | null;
-  valid: number;
-  validRate: string | null;
-  overdue: number;
-  passRate: string | null;
-  target: string;
-  meetsTarget: boolean | null;
-  traceabilityRate?: string | null;
-}
-
-export interface StandardDue {
-  id: string;
-  kind: string;
-  description: string;
-  certificateNumber: string;
-  dueDate: string;
-  daysLeft: number;
-}
-
-export interface CoverageReport {
-  from: string;
-  to: string;
-  rows: CoverageRow[];
-  /** Rows whose region or kind is `*`: per region, per kind, over all. */
-  totals?: CoverageRow[];
-  standardsDue?: StandardDue[];
-}
-
-/** One instrument of the recall list (gateway/coverage/overdue.ts). */
-export interface OverdueInstrument {
-  instrument: string;
-  region: string;
-  kind: string;
-  owner: string;
-  site: string;
-  dueDate: string;
-  daysOverdue: number;
-  lastVerified: string | null;
-}
+// The server's own wire types: an import-free module, erased from the bundle.
+export type {
+  CoverageReport,
+  CoverageRow,
+  OverdueInstrument,
+  StandardDue,
+} from '../../../gateway/coverage/wire.js';
 
 export interface RecordSummary {
   id: string;

@@ -39,36 +39,12 @@ function filtersOf(query: URLSearchParams): Filters {
   };
 }
 
-function ratio(numerator: number, denominator: number): string | null {
-  return denominator === 0 ? null : (numerator / denominator).toFixed(4);
-}
-
-/** The row over everything shown: the report's own total, else the sum of its rows. */
+/**
+ * The row over everything shown, as the gateway computed it (exactly, contracts.md §6): the report
+ * always carries it among its totals; the page never recomputes a rate.
+ */
 export function grandTotal(report: CoverageReport): CoverageRow | undefined {
-  const given = report.totals?.find((row) => row.region === ALL && row.kind === ALL);
-  if (given) return given;
-  const rows = report.rows.filter((row) => row.region !== ALL && row.kind !== ALL);
-  if (rows.length === 0) return undefined;
-  const sum = (field: 'inUse' | 'due' | 'inspected' | 'valid' | 'overdue') =>
-    rows.reduce((n, row) => n + row[field], 0);
-  const target = rows[0]?.target ?? '0.9';
-  const due = sum('due');
-  const inspected = sum('inspected');
-  const rate = ratio(inspected, due);
-  return {
-    region: ALL,
-    kind: ALL,
-    inUse: sum('inUse'),
-    due,
-    inspected,
-    inspectionRate: rate,
-    valid: sum('valid'),
-    validRate: ratio(sum('valid'), sum('inUse')),
-    overdue: sum('overdue'),
-    passRate: null,
-    target,
-    meetsTarget: rate === null ? null : Number(rate) >= Number(target),
-  };
+  return report.totals.find((row) => row.region === ALL && row.kind === ALL);
 }
 
 /** The overdue answer's list, whatever the key it comes under. */
